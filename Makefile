@@ -1,0 +1,57 @@
+# driftwarden: every target installs what it needs itself (virtualenvs are built on demand).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+SAM_VENV := .venv-sam
+UV := $(VENV)/bin/uv
+PY := $(VENV)/bin/python
+SAM := $(SAM_VENV)/bin/sam
+# sam build targets the python3.13 runtime; pyenv on our machines carries 3.13.
+SAM_PYTHON_ENV := PYENV_VERSION=3.13.0
+REGION ?= us-east-1
+
+.PHONY: help setup test unit lint format typecheck validate build clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+# The stamp depends on the requirement files, so a change to them reinstalls.
+$(VENV)/.stamp: requirements-dev.txt layers/common/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) pip install --quiet --python $(PY) -r requirements-dev.txt
+	touch $@
+
+$(SAM_VENV)/.stamp: requirements-sam.txt $(VENV)/.stamp
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(UV) pip install --quiet --python $(SAM_VENV)/bin/python -r requirements-sam.txt
+	touch $@
+
+setup: $(VENV)/.stamp  ## create the development virtualenv
+
+lint: $(VENV)/.stamp  ## ruff + mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.stamp  ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: lint
+
+unit: $(VENV)/.stamp  ## the tests alone, without lint
+	$(PY) -m pytest --cov --cov-report=term
+
+test: lint validate unit  ## lint, type check, template check and every test
+
+validate: $(SAM_VENV)/.stamp  ## sam validate --lint on template.yaml
+	$(SAM) validate --lint --template template.yaml --region $(REGION)
+
+build: $(SAM_VENV)/.stamp  ## sam build (no docker: python3.13 from pyenv)
+	$(SAM_PYTHON_ENV) $(SAM) build --template template.yaml
+
+clean:  ## remove virtualenvs, build output and caches
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .coverage

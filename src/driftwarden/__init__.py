@@ -1,0 +1,1 @@
+"""driftwarden: continuous cross-account CloudFormation drift detection."""

@@ -1,0 +1,1 @@
+"""Thin Lambda entry points (schedule, worker, stack_events, api)."""
