@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +51,7 @@ def isolated_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 
 
 @pytest.fixture(autouse=True)
-def loopback_only_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def loopback_only_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests may talk to servers on this machine only; anything else is a bug in the test."""
     original_connect = socket.socket.connect
 
@@ -63,4 +62,3 @@ def loopback_only_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         return original_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    yield

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 
@@ -9,13 +11,12 @@ def client_error(
     code: str, status: int = 400, message: str = "message", operation: str = "Operation"
 ) -> ClientError:
     """A ClientError as botocore builds it from an AWS error response."""
-    return ClientError(
-        {
-            "Error": {"Code": code, "Message": message},
-            "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": "req-1234"},
-        },
-        operation,
-    )
+    # Only the fields the code reads; botocore's TypedDict wants headers etc. too.
+    response: Any = {
+        "Error": {"Code": code, "Message": message},
+        "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": "req-1234"},
+    }
+    return ClientError(response, operation)
 
 
 class FakeClock:

@@ -28,7 +28,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def breaker(clock: FakeClock) -> CircuitBreaker:
-    return CircuitBreaker(failure_threshold=3, recovery_timeout=30.0, name="111111111111", clock=clock)
+    return CircuitBreaker(
+        failure_threshold=3, recovery_timeout=30.0, name="111111111111", clock=clock
+    )
 
 
 def trip(breaker: CircuitBreaker) -> None:

@@ -209,4 +209,4 @@ def test_error_handler_categorises_and_logs_once_at_the_severity_level(
     assert isinstance(error, CredentialError)
     assert error.context is context
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [(logging.CRITICAL, "message")]
-    assert caplog.records[0].error["category"] == "CREDENTIAL"
+    assert caplog.records[0].__dict__["error"]["category"] == "CREDENTIAL"

@@ -101,7 +101,9 @@ def test_throttling_is_retried_with_exact_jittered_delays() -> None:
         sleep=sleeps.append,
         random=SequenceRandom(0.5, 0.25, 1.0),
     )
-    flaky = Flaky(client_error("Throttling"), client_error("Throttling"), client_error("Throttling"))
+    flaky = Flaky(
+        client_error("Throttling"), client_error("Throttling"), client_error("Throttling")
+    )
 
     assert strategy.execute_with_retry(flaky) == "ok"
 
