@@ -7,7 +7,7 @@ VENV := .venv
 SAM_VENV := .venv-sam
 UV := $(VENV)/bin/uv
 PY := $(VENV)/bin/python
-SAM := $(SAM_VENV)/bin/sam
+SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 # sam build targets the python3.13 runtime; pyenv on our machines carries 3.13.
 SAM_PYTHON_ENV := PYENV_VERSION=3.13.0
 REGION ?= us-east-1
