@@ -10,11 +10,17 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
+from emulator import drift
 from emulator.faults import FaultInjector, injected_faults
 
 
 @pytest.fixture
 def aws_emulator() -> Iterator[FaultInjector]:
-    """moto in-process with fault injection; yields the injector so tests can add faults."""
-    with mock_aws(), injected_faults() as injector:
-        yield injector
+    """moto in-process with the drift extension and fault injection; yields the injector so
+    tests can add faults. Drift settings are reset afterwards."""
+    drift.install()
+    try:
+        with mock_aws(), injected_faults() as injector:
+            yield injector
+    finally:
+        drift.SETTINGS = drift.DriftSettings()
