@@ -72,14 +72,74 @@ class FaultRule:
         )
 
 
+class TokenBucket:
+    """`rate` requests a second on average, bursts of up to `burst`."""
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.updated = now
+        self.allowed = 0
+        self.throttled = 0
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.allowed += 1
+            return True
+        self.throttled += 1
+        return False
+
+
+_RATE_LIMITED = FaultRule(FaultKind.THROTTLE)  # what a rate-limited request is answered with
+
+
 class FaultInjector:
     """Holds the rules and decides, per request, which fault (if any) to inject."""
 
-    def __init__(self, seed: int = 0, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._rules: list[FaultRule] = []
         self._lock = threading.Lock()
         self._random = random.Random(seed)
         self._sleep = sleep
+        self._clock = clock
+        self._rate_limits: dict[str, tuple[float, float]] = {}
+        self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
+
+    def set_rate_limit(self, service: str, rate: float, burst: float | None = None) -> None:
+        """Throttle `service` per account-region beyond `rate` requests a second (like AWS's
+        per-account API limits), allowing bursts of `burst` (default: one second's worth)."""
+        with self._lock:
+            self._rate_limits[service] = (rate, burst if burst is not None else max(1.0, rate))
+            self._buckets = {k: v for k, v in self._buckets.items() if k[0] != service}
+
+    def rate_limit_stats(self, service: str) -> dict[tuple[str, str], dict[str, int]]:
+        """(account, region) -> requests allowed and throttled by the rate limit."""
+        with self._lock:
+            return {
+                (account, region): {"allowed": b.allowed, "throttled": b.throttled}
+                for (name, account, region), b in self._buckets.items()
+                if name == service
+            }
+
+    def _within_rate_limit(self, request: RequestInfo) -> bool:
+        limit = self._rate_limits.get(request.service)
+        if limit is None:
+            return True
+        key = (request.service, request.account_id, request.region)
+        now = self._clock()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(limit[0], limit[1], now)
+        return bucket.take(now)
 
     def add(self, rule: FaultRule) -> FaultRule:
         with self._lock:
@@ -89,6 +149,8 @@ class FaultInjector:
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
+            self._rate_limits.clear()
+            self._buckets.clear()
 
     @property
     def rules(self) -> list[FaultRule]:
@@ -100,6 +162,8 @@ class FaultInjector:
         delay = 0.0
         chosen: FaultRule | None = None
         with self._lock:
+            if not self._within_rate_limit(request):
+                chosen = _RATE_LIMITED
             for rule in self._rules:
                 if not rule.matches(request) or self._random.random() >= rule.rate:
                     continue
