@@ -182,11 +182,7 @@ def _complete(store: DriftStore, detection: Detection) -> None:
     logical_ids = detection.logical_ids or list(stack.resource_map.resources)
     checked_at = datetime.now(UTC)
     drifts = [resource_drift(stack, logical_id, checked_at) for logical_id in logical_ids]
-    failed = [
-        drift
-        for drift in drifts
-        if drift["ResourceType"] in SETTINGS.failing_resource_types
-    ]
+    failed = [drift for drift in drifts if drift["ResourceType"] in SETTINGS.failing_resource_types]
     drifted = [d for d in drifts if d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED")]
     detection.drifted_count = len(drifted)
     detection.stack_drift_status = "DRIFTED" if drifted else "IN_SYNC"
@@ -203,9 +199,7 @@ def _complete(store: DriftStore, detection: Detection) -> None:
     known = store.resource_drifts.setdefault(stack.stack_id, {})
     for drift in drifts:
         known[drift["LogicalResourceId"]] = drift
-    overall = any(
-        d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED") for d in known.values()
-    )
+    overall = any(d["StackResourceDriftStatus"] in ("MODIFIED", "DELETED") for d in known.values())
     store.stack_status[stack.stack_id] = ("DRIFTED" if overall else "IN_SYNC", checked_at)
     store.running.pop(stack.stack_id, None)
 

@@ -35,13 +35,18 @@ def read_sqs_queue(account: str, region: str, physical_id: str) -> dict[str, Any
     queue = sqs_backends[account][region].queues.get(physical_id.rstrip("/").rsplit("/", 1)[-1])
     if queue is None:
         return None
+    # moto sets these queue attributes dynamically, so they are read by name.
+    attributes = {
+        "VisibilityTimeout": "visibility_timeout",
+        "MessageRetentionPeriod": "message_retention_period",
+        "DelaySeconds": "delay_seconds",
+        "MaximumMessageSize": "maximum_message_size",
+        "ReceiveMessageWaitTimeSeconds": "receive_message_wait_time_seconds",
+    }
+    properties = {key: getattr(queue, name) for key, name in attributes.items()}
     return {
         "QueueName": queue.name,
-        "VisibilityTimeout": queue.visibility_timeout,
-        "MessageRetentionPeriod": queue.message_retention_period,
-        "DelaySeconds": queue.delay_seconds,
-        "MaximumMessageSize": queue.maximum_message_size,
-        "ReceiveMessageWaitTimeSeconds": queue.receive_message_wait_time_seconds,
+        **properties,
         "FifoQueue": queue.fifo_queue,
         "Tags": _tag_list(queue.tags),
     }

@@ -8,7 +8,7 @@ each member account through an assumed role.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,7 +56,9 @@ class SeededOrganization:
     stacks: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (acct, region)
 
 
-def member_session(account_id: str, region: str, role_name: str = ACCESS_ROLE_NAME) -> boto3.Session:
+def member_session(
+    account_id: str, region: str, role_name: str = ACCESS_ROLE_NAME
+) -> boto3.Session:
     """A session acting in `account_id` through `role_name` (what an admin would use)."""
     sts = boto3.client("sts", region_name=region)
     credentials = sts.assume_role(
@@ -141,9 +143,12 @@ _RESOURCES: dict[str, dict[str, Any]] = {
     "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 60}},
     "Parameter": {
         "Type": "AWS::SSM::Parameter",
-        "Properties": {"Name": {"Fn::Sub": "/${AWS::StackName}/mode"}, "Type": "String",
-                       "Value": "blue"},
-    },  # fmt: skip
+        "Properties": {
+            "Name": {"Fn::Sub": "/${AWS::StackName}/mode"},
+            "Type": "String",
+            "Value": "blue",
+        },
+    },
     "LogGroup": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 14}},
     "Bucket": {
         "Type": "AWS::S3::Bucket",
@@ -284,7 +289,7 @@ def delete_resource(session: boto3.Session, region: str, stack: str, logical_id:
     """Delete one sample resource behind CloudFormation's back."""
     target = physical_id(session, region, stack, logical_id)
     client = session.client
-    deleters = {
+    deleters: dict[str, Callable[[], Any]] = {
         "Queue": lambda: client("sqs", region_name=region).delete_queue(QueueUrl=target),
         "Parameter": lambda: client("ssm", region_name=region).delete_parameter(Name=target),
         "LogGroup": lambda: client("logs", region_name=region).delete_log_group(
