@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,8 @@ class Emulator:
                 self.options.cloudformation_burst,
             )
         faults.install(self.injector)
+        # One access-log line per request drowns what the demo and benchmarks print.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server.start()
         return self
 

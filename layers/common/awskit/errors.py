@@ -137,7 +137,9 @@ class AwsKitError(Exception):
             parts.append(f"HTTP {self.http_status}")
         if self.request_id:
             parts.append(f"request id {self.request_id}")
-        if self.cause is not None:
+        if self.cause is not None and not self.code:
+            # With an AWS code the cause's text only repeats the message; without one it is
+            # the only trace of what really failed.
             parts.append(f"{type(self.cause).__name__}: {self.cause}")
         return " | ".join(parts) if parts else None
 
