@@ -12,10 +12,9 @@ preview of the main job.)
 from __future__ import annotations
 
 import os
-import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from awskit.clients import AWSClientManager
 from awskit.errors import AwsKitError
@@ -30,7 +29,10 @@ from emulator.seed import (
     member_session,
     seed_organization,
 )
-from emulator.server import Emulator, EmulatorOptions
+from emulator.server import Emulator, EmulatorOptions, free_port
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation.type_defs import StackResourceDriftTypeDef
 
 REGIONS = ("us-east-1", "eu-west-1")
 ELIGIBLE = ["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE"]
@@ -50,7 +52,7 @@ DENIED_MEMBER = 2
 class StackResult:
     name: str
     drift_status: str
-    drifted: list[dict[str, Any]] = field(default_factory=list)
+    drifted: list[StackResourceDriftTypeDef] = field(default_factory=list)
     not_checked: int = 0
 
 
@@ -165,21 +167,15 @@ def render(results: list[TargetResult]) -> str:
     return "\n".join(lines)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def main() -> int:
     emulator = Emulator(
-        EmulatorOptions(port=_free_port(), detection_seconds=0.5, cloudformation_rate=20.0)
+        EmulatorOptions(port=free_port(), detection_seconds=0.5, cloudformation_rate=20.0)
     ).start()
     # Fake credentials for the emulator; nothing here can reach AWS.
     os.environ.update(
         AWS_ENDPOINT_URL=emulator.endpoint_url,
         AWS_ACCESS_KEY_ID="AKIADEMO000000000000",
-        AWS_SECRET_ACCESS_KEY="demo-secret-key",  # noqa: S105
+        AWS_SECRET_ACCESS_KEY="demo-secret-key",  # noqa: S106
         AWS_DEFAULT_REGION=REGIONS[0],
         AWS_EC2_METADATA_DISABLED="true",
     )

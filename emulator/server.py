@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,13 @@ def load_fault_rules(path: Path) -> list[FaultRule]:
         except (KeyError, TypeError, ValueError) as exc:
             raise SystemExit(f"{path}: rule {number} is not valid: {exc}") from exc
     return rules
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now, for an emulator of one's own."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 class Emulator:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,15 +13,9 @@ import pytest
 
 from emulator.__main__ import parse_args
 from emulator.faults import FaultKind
-from emulator.server import Emulator, EmulatorOptions, load_fault_rules
+from emulator.server import Emulator, EmulatorOptions, free_port, load_fault_rules
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
