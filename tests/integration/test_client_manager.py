@@ -199,6 +199,9 @@ def test_clients_are_cached_per_region_and_service_and_pooled(aws_emulator: Faul
     assert client.meta.config.max_pool_connections == 64
     assert client.meta.config.retries["mode"] == "adaptive"
 
+    manager.validate_credentials()  # learning the account id does not fork the cache
+    assert manager.get_client("cloudformation") is client
+
     manager.clear_cache()
     assert manager.get_client("cloudformation") is not client
 

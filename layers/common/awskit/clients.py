@@ -404,11 +404,11 @@ class AWSClientManager:
         return client
 
     def _cache_identity(self) -> str:
-        # One manager holds one identity; for a role it is the role's account, known without a
-        # call. For a source identity we avoid an STS round trip on the hot path.
+        # One manager holds one identity, so the key only has to be stable: a role's account is
+        # known from its ARN; a source identity is "source" rather than an STS round trip.
         if self.assume_role_config is not None:
             return self.assume_role_config.account_id
-        return self._identity.account_id if self._identity else "source"
+        return "source"
 
     def clear_cache(self) -> None:
         """Drop cached clients, identities and per-role managers (they re-create on demand)."""
