@@ -166,8 +166,9 @@ def resource_drift(stack: Stack, logical_id: str, checked_at: datetime) -> dict[
 
     # Only properties written in the template, and that the reader knows, are compared.
     compared = {key: value for key, value in expected.items() if key in live}
-    actual = {**expected, **{key: live[key] for key in compared}}
-    differences = property_differences(compared, {key: live[key] for key in compared})
+    live_compared = {key: live[key] for key in compared}
+    actual = {**expected, **live_compared}
+    differences = property_differences(compared, live_compared)
     drift["ActualProperties"] = json.dumps(actual, sort_keys=True, default=str)
     drift["PropertyDifferences"] = differences
     drift["StackResourceDriftStatus"] = "MODIFIED" if differences else "IN_SYNC"

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from awskit.services.base import paginate
+
 _ACCOUNT_ID_LENGTH = 12
 
 
@@ -48,14 +50,13 @@ class TargetSelection(BaseModel):
         return values
 
 
-def _paginate(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
-    for page in client.get_paginator(operation).paginate(**params):
-        yield from page.get(key, [])
+def _carries(tags: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
+    return all(tags.get(key) == value for key, value in wanted.items())
 
 
 def _accounts_under(organizations: Any, parent_id: str) -> Iterator[dict[str, Any]]:
-    yield from _paginate(organizations, "list_accounts_for_parent", "Accounts", ParentId=parent_id)
-    for unit in _paginate(
+    yield from paginate(organizations, "list_accounts_for_parent", "Accounts", ParentId=parent_id)
+    for unit in paginate(
         organizations, "list_organizational_units_for_parent", "OrganizationalUnits",
         ParentId=parent_id,
     ):  # fmt: skip
@@ -65,9 +66,9 @@ def _accounts_under(organizations: Any, parent_id: str) -> Iterator[dict[str, An
 def _has_tags(organizations: Any, account_id: str, wanted: Mapping[str, str]) -> bool:
     tags = {
         tag["Key"]: tag["Value"]
-        for tag in _paginate(organizations, "list_tags_for_resource", "Tags", ResourceId=account_id)
+        for tag in paginate(organizations, "list_tags_for_resource", "Tags", ResourceId=account_id)
     }
-    return all(tags.get(key) == value for key, value in wanted.items())
+    return _carries(tags, wanted)
 
 
 def organization_accounts(organizations: Any, selection: TargetSelection) -> list[str]:
@@ -79,7 +80,7 @@ def organization_accounts(organizations: Any, selection: TargetSelection) -> lis
             for account in _accounts_under(organizations, unit)
         ]
     else:
-        accounts = list(_paginate(organizations, "list_accounts", "Accounts"))
+        accounts = list(paginate(organizations, "list_accounts", "Accounts"))
     chosen = {
         account["Id"]
         for account in accounts
@@ -102,6 +103,6 @@ def build_targets(account_ids: Sequence[str], selection: TargetSelection) -> lis
 
 def stack_selected(name: str, tags: Mapping[str, str], selection: TargetSelection) -> bool:
     """True when a stack's name matches a glob and it carries every required tag."""
-    return any(fnmatchcase(name, glob) for glob in selection.stack_name_globs) and all(
-        tags.get(key) == value for key, value in selection.stack_tags.items()
+    return any(fnmatchcase(name, glob) for glob in selection.stack_name_globs) and _carries(
+        tags, selection.stack_tags
     )

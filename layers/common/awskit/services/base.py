@@ -57,20 +57,25 @@ class ServiceFacade:
             raise error_from_sdk(exc, self._context(operation, resource)) from exc
 
     def _paginate(self, operation: str, result_key: str, **params: Any) -> Iterator[Any]:
-        """Every item of every page: a list operation never stops at the first page."""
+        """Every item of every page, with SDK errors translated."""
         with self._translated(operation, params.get("StackName") or params.get("FunctionName")):
-            if self.client.can_paginate(operation):
-                for page in self.client.get_paginator(operation).paginate(**params):
-                    yield from page.get(result_key, [])
-                return
-            # Some operations (DescribeStackResourceDrifts) have no botocore paginator.
-            call = getattr(self.client, operation)
-            while True:
-                page = call(**params)
-                yield from page.get(result_key, [])
-                if not page.get("NextToken"):
-                    return
-                params = {**params, "NextToken": page["NextToken"]}
+            yield from paginate(self.client, operation, result_key, **params)
+
+
+def paginate(client: Any, operation: str, result_key: str, **params: Any) -> Iterator[Any]:
+    """Every item of every page of `operation`: a list never stops at the first page."""
+    if client.can_paginate(operation):
+        for page in client.get_paginator(operation).paginate(**params):
+            yield from page.get(result_key, [])
+        return
+    # Some operations (DescribeStackResourceDrifts) have no botocore paginator.
+    call = getattr(client, operation)
+    while True:
+        page = call(**params)
+        yield from page.get(result_key, [])
+        if not page.get("NextToken"):
+            return
+        params = {**params, "NextToken": page["NextToken"]}
 
 
 def has_error_code(exc: BaseException, *codes: str) -> bool:
