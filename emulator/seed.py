@@ -8,6 +8,7 @@ each member account through an assumed role.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -227,6 +228,23 @@ def deploy_stack(
             Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
         )["StackId"]
     )
+
+
+def deploy_nested_stack(
+    session: boto3.Session,
+    region: str,
+    parent: str,
+    logical_id: str,
+    logical_ids: Sequence[str] | None = None,
+) -> str:
+    """A nested stack of `parent`, named as AWS names them (<parent>-<LogicalId>-<suffix>)."""
+    from emulator.nested import link_nested_stack
+
+    name = f"{parent}-{logical_id}-{zlib.crc32(f'{parent}/{logical_id}'.encode()):08X}"
+    stack_id = deploy_stack(session, region, name, logical_ids)
+    account_id = stack_id.split(":")[4]
+    link_nested_stack(account_id, region, name, parent)
+    return name
 
 
 # --- drift on purpose ----------------------------------------------------------------------------

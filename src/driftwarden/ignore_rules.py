@@ -12,26 +12,7 @@ from fnmatch import fnmatchcase
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
-class PropertyDifference(BaseModel):
-    """One property difference of one resource, with where it was found."""
-
-    model_config = ConfigDict(frozen=True)
-
-    account_id: str
-    region: str
-    stack_name: str
-    logical_resource_id: str
-    resource_type: str
-    property_path: str
-    difference_type: str
-    expected_value: str | None = None
-    actual_value: str | None = None
-    ignored_by: str | None = None  # the reason of the rule that matched, when one did
-
-    @property
-    def ignored(self) -> bool:
-        return self.ignored_by is not None
+from driftwarden.models import PropertyDifference
 
 
 class IgnoreRule(BaseModel):
@@ -70,6 +51,9 @@ class IgnoreRule(BaseModel):
                 ("property_path", self.property_path),
             )
         )
+
+
+__all__ = ["IgnoreRule", "PropertyDifference", "apply_ignore_rules"]
 
 
 def apply_ignore_rules(

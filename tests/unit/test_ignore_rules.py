@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from driftwarden.ignore_rules import IgnoreRule, PropertyDifference, apply_ignore_rules
+from driftwarden.ignore_rules import IgnoreRule, apply_ignore_rules
+from driftwarden.models import PropertyDifference
 
 TODAY = date(2026, 11, 21)
 

@@ -161,6 +161,18 @@ class CloudFormationService(ServiceFacade):
             params["StackResourceDriftStatusFilters"] = list(status_filters)
         return self._paginate("describe_stack_resource_drifts", "StackResourceDrifts", **params)
 
+    def resource_drifts_page(
+        self, stack_name: str, next_token: str | None = None, max_results: int = 100
+    ) -> tuple[list[StackResourceDriftTypeDef], str | None]:
+        """One page of resource drifts and the token of the next (None on the last page), for
+        callers that pace each call themselves."""
+        params: dict[str, Any] = {"StackName": stack_name, "MaxResults": max_results}
+        if next_token:
+            params["NextToken"] = next_token
+        with self._translated("DescribeStackResourceDrifts", stack_name):
+            response = self.client.describe_stack_resource_drifts(**params)
+        return list(response["StackResourceDrifts"]), response.get("NextToken")
+
     def detect_stack_resource_drift(
         self, stack_name: str, logical_resource_id: str
     ) -> StackResourceDriftTypeDef:
