@@ -40,3 +40,61 @@ class SequenceRandom:
 
     def __call__(self) -> float:
         return self._values.pop(0) if len(self._values) > 1 else self._values[0]
+
+
+def stack_result(
+    state: str = "IN_SYNC",
+    *,
+    stack_name: str = "app",
+    account_id: str = "111111111111",
+    region: str = "eu-west-1",
+    checked_at: str = "2026-11-01T10:00:00+00:00",
+    drifted: dict[str, str] | None = None,
+    padding: int = 0,
+) -> Any:
+    """A StackResult; `drifted` maps logical ids of drifted queues to their actual
+    VisibilityTimeout, and `padding` adds that many characters to each actual value."""
+    from datetime import datetime
+
+    from driftwarden.models import (
+        Coverage,
+        PropertyDifference,
+        ResourceDrift,
+        ResourceStatus,
+        StackResult,
+        StackState,
+    )
+
+    where = {"account_id": account_id, "region": region, "stack_name": stack_name}
+    resources = [
+        ResourceDrift(
+            stack_name=stack_name,
+            logical_resource_id=logical_id,
+            resource_type="AWS::SQS::Queue",
+            status=ResourceStatus.MODIFIED,
+            differences=[
+                PropertyDifference(
+                    **where,
+                    logical_resource_id=logical_id,
+                    resource_type="AWS::SQS::Queue",
+                    property_path="/VisibilityTimeout",
+                    difference_type="NOT_EQUAL",
+                    expected_value="60",
+                    actual_value=actual + "x" * padding,
+                )
+            ],
+        )
+        for logical_id, actual in (drifted or {}).items()
+    ]
+    return StackResult(
+        account_id=account_id,
+        region=region,
+        stack_name=stack_name,
+        stack_id=f"arn:aws:cloudformation:{region}:{account_id}:stack/{stack_name}/1",
+        stack_status="UPDATE_COMPLETE",
+        state=StackState(state),
+        checked_at=datetime.fromisoformat(checked_at),
+        detection_status="DETECTION_COMPLETE",
+        coverage=Coverage(checked=len(resources) + 1),
+        resources=resources,
+    )
