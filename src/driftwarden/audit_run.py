@@ -1,0 +1,45 @@
+"""One target's audit from start to finish: detect, store, publish, record progress.
+
+This is what the worker runs for a queued target (and the CLI and demo for theirs). Results
+are stored before anything is published, so a publish that fails can be retried without
+losing a result; a stack's transition is published right after its result is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from driftwarden.engine import DriftEngine
+from driftwarden.findings import FindingsPublisher
+from driftwarden.models import StackResult, TargetResult
+from driftwarden.store import Recorded, ResultStore
+from driftwarden.targets import Target
+
+
+@dataclass
+class TargetOutcome:
+    result: TargetResult
+    recorded: list[tuple[StackResult, Recorded]] = field(default_factory=list)
+    findings_logged: int = 0
+    events_published: int = 0
+    run: dict[str, object] = field(default_factory=dict)
+
+
+def audit_and_record(
+    engine: DriftEngine,
+    store: ResultStore,
+    publisher: FindingsPublisher,
+    target: Target,
+    *,
+    run_id: str,
+    remaining_seconds: Callable[[], float] | None = None,
+) -> TargetOutcome:
+    result = engine.audit_target(target, remaining_seconds)
+    outcome = TargetOutcome(result)
+    outcome.recorded = [(stack, store.record(stack, run_id)) for stack in result.stacks]
+    outcome.events_published = publisher.publish_transitions(outcome.recorded)
+    outcome.findings_logged = publisher.log_findings(result.stacks)
+    publisher.emit_metrics(result)
+    outcome.run = store.record_target(run_id, result)
+    return outcome
