@@ -122,8 +122,9 @@ def test_a_drifted_stack_is_stored_logged_measured_and_announced_once(
         ("Parameter", "AWS::SSM::Parameter", "/Value", "blue", "green", "NOT_EQUAL"),
         ("Queue", "AWS::SQS::Queue", "/VisibilityTimeout", "60", "120", "NOT_EQUAL"),
     ]  # fmt: skip
-    assert {(f["account_id"], f["region"], f["stack_name"], f["service"], f["level"])
-            for f in findings} == {(account, REGION, "orders", "driftwarden-findings", "INFO")}  # fmt: skip
+    where = {(f["account_id"], f["region"], f["stack_name"], f["service"], f["level"])
+             for f in findings}  # fmt: skip
+    assert where == {(account, REGION, "orders", "driftwarden-findings", "INFO")}
     # EMF metrics per account and region
     document = json.loads(service.metrics.getvalue().splitlines()[0])
     directive = document["_aws"]["CloudWatchMetrics"][0]
