@@ -36,6 +36,8 @@ class DriftSettings:
     clock: Callable[[], float] = time.monotonic
     # Resource type -> reason: detection on such resources fails (DETECTION_FAILED, partial).
     failing_resource_types: dict[str, str] = field(default_factory=dict)
+    # Detections one account-region may run at once; more are refused with LimitExceeded.
+    max_concurrent_detections: int | None = None
 
 
 SETTINGS = DriftSettings()
@@ -45,6 +47,10 @@ class DriftValidationError(ServiceException):
     """CloudFormation's ValidationError (defined here so moto serialises it for CloudFormation)."""
 
     code = "ValidationError"
+
+
+class DriftLimitExceeded(ServiceException):
+    code = "LimitExceededException"
 
 
 @dataclass
@@ -228,6 +234,11 @@ def detect_stack_drift(
         if stack.stack_id in store.running:
             raise DriftValidationError(
                 f"Drift detection is already in progress for stack [{stack.stack_id}]."
+            )
+        limit = SETTINGS.max_concurrent_detections
+        if limit is not None and len(store.running) >= limit:
+            raise DriftLimitExceeded(
+                f"Account limit of {limit} concurrent drift detections reached"
             )
         unknown = [lid for lid in logical_ids or [] if lid not in stack.resource_map.resources]
         if unknown:

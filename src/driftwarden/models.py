@@ -193,6 +193,7 @@ class TargetResult(BaseModel):
     error: ErrorInfo | None = None
     api_calls: int = 0
     throttled_calls: int = 0
+    detection_limit_hits: int = 0  # detections CloudFormation refused as too many at once
 
     @property
     def complete(self) -> bool:

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from awskit.errors import AwsKitError, InvalidInputError, ResourceNotFoundError
+from awskit.errors import (
+    AwsKitError,
+    InvalidInputError,
+    ResourceLimitError,
+    ResourceNotFoundError,
+    ThrottlingError,
+)
 from awskit.retry import CircuitBreaker, is_permanent_error
 from driftwarden.budget import AccountRegionBudget
 from driftwarden.cfn_messages import busy_stack_status, failed_resources, is_detection_in_progress
@@ -151,26 +157,30 @@ class TargetAudit:
         result.finished_at = self.clock.wall()
         result.api_calls = self.budget.calls
         result.throttled_calls = self.budget.throttles
+        result.detection_limit_hits = self.budget.detection_limits
         return result
 
     def _step(self) -> None:
-        """Do the most useful next thing: read a finished detection, ask about a due one, or
-        start another; otherwise wait for the next due poll."""
+        """Do the most useful next thing: read a finished detection; start another while the
+        budget allows more in flight (a detection started early finishes early, and polls
+        before the detection time has passed would only spend calls); ask about a due one;
+        otherwise wait for the next due poll."""
         if self._finished:
             self._read_results(self._finished.popleft())
             return
-        now = self.clock.monotonic()
-        self._running = [d for d in self._running if not d.tree.skipped]
-        due = min(self._running, key=lambda d: d.next_poll, default=None)
-        if due is not None and due.next_poll <= now:
-            self._poll(due)
-            return
         while self._pending and self._pending[0][0].skipped:
             self._pending.popleft()
+        self._running = [d for d in self._running if not d.tree.skipped]
         if self._pending and len(self._running) < self.budget.in_flight_limit:
             self._start(*self._pending.popleft())
             return
-        if due is not None:
+        due = min(self._running, key=lambda d: d.next_poll, default=None)
+        if due is None:
+            return
+        now = self.clock.monotonic()
+        if due.next_poll <= now:
+            self._poll(due)
+        else:
             self.clock.sleep(due.next_poll - now)
 
     def _call(self, fn: Callable[[], T]) -> T:
@@ -223,6 +233,11 @@ class TargetAudit:
         except AwsKitError as error:
             if is_detection_in_progress(error):
                 detection.detection_id = None  # adopt the running one: poll the stack itself
+            elif isinstance(error, ResourceLimitError) and not isinstance(error, ThrottlingError):
+                # Too many detections at once: fewer in flight, and this one goes first later.
+                self.budget.on_detection_limit(len(self._running))
+                self._pending.appendleft((tree, stack))
+                return
             elif busy_stack_status(error):
                 self._skip_busy(tree, str(busy_stack_status(error)))
                 return
@@ -235,6 +250,10 @@ class TargetAudit:
     def _poll(self, detection: _Detection) -> None:
         now = self.clock.monotonic()
         age = now - detection.started
+        too_early = self.timer.first_poll_after() - age
+        if too_early > 0:  # the timer learnt more since this poll was scheduled
+            detection.next_poll = now + too_early
+            return
         try:
             if detection.detection_id is None:
                 finished = self._adopted_finished(detection, age)
@@ -250,6 +269,8 @@ class TargetAudit:
             self._record_failure(detection.tree, detection.stack, error)
             return
         if finished:
+            self.timer.finished(age)
+            self.budget.on_detection_finished()
             detection.finished = now
             self._running.remove(detection)
             self._finished.append(detection)

@@ -305,3 +305,19 @@ def test_stack_filters_choose_root_stacks_by_name_and_tag(
     result = engine(organization, selection=selection).audit_target(target(organization))
 
     assert list(by_name(result)) == ["prod-api"]
+
+
+def test_too_many_concurrent_detections_lowers_the_in_flight_cap_and_loses_nothing(
+    organization: SeededOrganization,
+) -> None:
+    drift.SETTINGS.max_concurrent_detections = 3
+    session = admin(organization)
+    names = [f"svc-{n:02d}" for n in range(8)]
+    for name in names:
+        deploy_stack(session, REGION, name, ["Queue"])
+
+    result = engine(organization).audit_target(target(organization))
+
+    assert result.error is None
+    assert sorted(by_name(result)) == names
+    assert result.detection_limit_hits > 0
