@@ -31,8 +31,10 @@ def test_situations_are_recognised_by_type_and_wording(
 
 
 def test_failed_resources_are_read_from_the_status_reason() -> None:
-    reason = ("Failed to detect drift on resource [Topic]: Internal failure; "
-              "Failed to detect drift on resource [Key]: Access denied to kms:DescribeKey")  # fmt: skip
+    reason = (
+        "Failed to detect drift on resource [Topic]: Internal failure; "
+        "Failed to detect drift on resource [Key]: Access denied to kms:DescribeKey"
+    )
     assert failed_resources(reason) == {
         "Topic": "Internal failure",
         "Key": "Access denied to kms:DescribeKey",
