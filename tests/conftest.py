@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,12 @@ from typing import Any
 import pytest
 
 pytest_plugins = ["emulator.fixtures"]
+
+# Handler modules build their Powertools Logger/Metrics/Tracer when imported, which happens at
+# collection, before any fixture runs: these must be in place first.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "driftwarden")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "DriftwardenTest")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
 FAKE_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 FAKE_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

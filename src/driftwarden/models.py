@@ -120,6 +120,7 @@ class ErrorInfo(BaseModel):
     code: str | None = None
     message: str
     suggestions: list[str] = Field(default_factory=list)
+    retryable: bool = False  # worth trying again later (throttling, 5xx, an open circuit)
 
     @classmethod
     def from_error(cls, error: AwsKitError) -> ErrorInfo:
@@ -129,6 +130,7 @@ class ErrorInfo(BaseModel):
             code=error.code,
             message=error.message,
             suggestions=list(error.suggestions),
+            retryable=error.retryable or error.category.value == "DEPENDENCY",
         )
 
 

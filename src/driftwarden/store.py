@@ -316,6 +316,25 @@ class ResultStore:
         items = [_public(_plain(item)) for item in response.get("Items", [])]
         return Page(items, encode_cursor(response.get("LastEvaluatedKey")))
 
+    # --- debounce -------------------------------------------------------------------------------
+
+    def claim_debounce(self, key: tuple[str, str, str], *, until: datetime, now: datetime) -> bool:
+        """True for the first claim of a stack within a window (a conditional write), False
+        while an earlier claim has not expired."""
+        item = {"PK": f"DEBOUNCE#{'#'.join(key)}", "SK": "DEBOUNCE",
+                "until": timestamp(until), "expires_at": int(until.timestamp()) + 3600}  # fmt: skip
+        try:
+            self.client.put_item(
+                TableName=self.table_name,
+                Item=_item(item),
+                ConditionExpression="attribute_not_exists(PK) OR #u < :now",
+                ExpressionAttributeNames={"#u": "until"},
+                ExpressionAttributeValues=_item({":now": timestamp(now)}),
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     # --- runs -----------------------------------------------------------------------------------
 
     def start_run(self, run_id: str, target_count: int, trigger: str) -> None:
