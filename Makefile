@@ -12,7 +12,7 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 SAM_PYTHON_ENV := PYENV_VERSION=3.13.0
 REGION ?= us-east-1
 
-.PHONY: help setup demo bench test unit lint format typecheck validate build clean
+.PHONY: help setup demo bench openapi test unit lint format typecheck validate build clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ setup: $(VENV)/.stamp  ## create the development virtualenv
 
 demo: $(VENV)/.stamp  ## start the emulator, seed accounts and stacks, run a real drift audit
 	PYTHONPATH=layers/common:src:. $(PY) -m emulator.demo
+
+openapi: $(VENV)/.stamp  ## regenerate docs/openapi.json from the API's routes
+	PYTHONPATH=layers/common:src:. POWERTOOLS_METRICS_NAMESPACE=Driftwarden $(PY) -m driftwarden.openapi > docs/openapi.json
 
 bench: $(VENV)/.stamp  ## benchmark the engine: floor ratio, sequential baseline, memory
 	PYTHONPATH=layers/common:src:. $(PY) -m tests.benchmarks.bench_audit

@@ -335,6 +335,27 @@ class ResultStore:
             return False
         return True
 
+    def count_by_state(self) -> dict[str, int]:
+        """How many stacks are in each state (Query with Select=COUNT per state, paginated)."""
+        counts = {}
+        for state in StackState:
+            total = 0
+            params: dict[str, Any] = {
+                "TableName": self.table_name,
+                "IndexName": "GSI1",
+                "KeyConditionExpression": "GSI1PK = :p",
+                "ExpressionAttributeValues": _item({":p": f"STATE#{state.value}"}),
+                "Select": "COUNT",
+            }
+            while True:
+                response = self.client.query(**params)
+                total += response["Count"]
+                if "LastEvaluatedKey" not in response:
+                    break
+                params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            counts[state.value] = total
+        return counts
+
     # --- runs -----------------------------------------------------------------------------------
 
     def start_run(self, run_id: str, target_count: int, trigger: str) -> None:

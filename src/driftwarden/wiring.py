@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from functools import cache
 
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+)
+
 from awskit.clients import AWSClientManager
 from driftwarden.engine import DriftEngine, audit_client_manager, role_sessions
 from driftwarden.findings import FindingsPublisher
@@ -53,6 +58,18 @@ def findings_publisher(settings: WorkerSettings) -> FindingsPublisher:
     )
 
 
+@cache
+def idempotency(table_name: str, hours: int) -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
+    """Powertools idempotency records in the results table, under their own partition."""
+    persistence = DynamoDBPersistenceLayer(
+        table_name=table_name, key_attr="PK", sort_key_attr="SK",
+        static_pk_value="IDEMPOTENCY#checks", expiry_attr="expires_at",
+        boto3_client=home_manager().get_client("dynamodb"),
+    )  # fmt: skip
+    return persistence, IdempotencyConfig(expires_after_seconds=hours * 3600)
+
+
 def clear_wiring() -> None:
-    for getter in (home_manager, result_store, work_queue, drift_engine, findings_publisher):
+    for getter in (home_manager, result_store, work_queue, drift_engine, findings_publisher,
+                   idempotency):  # fmt: skip
         getter.cache_clear()
