@@ -79,7 +79,8 @@ def test_what_the_reads_return(audited: Service) -> None:
     _, summary = call(load_event("api_summary.json"))
     assert summary["stacks_by_state"]["DRIFTED"] == 1
     _, run = call(load_event("api_get_run.json"))
-    assert run["status"] == "COMPLETED" and len(run["targets"]) == 2
+    assert run["status"] == "COMPLETED"
+    assert len(run["targets"]) == 2
 
 
 def test_posting_the_same_check_twice_queues_it_once(audited: Service) -> None:
@@ -90,7 +91,8 @@ def test_posting_the_same_check_twice_queues_it_once(audited: Service) -> None:
     assert first["check_id"] == second["check_id"]
     assert len(audited.drain()) == 1
     status, check = request("GET", f"/checks/{first['check_id']}")
-    assert status == 200 and check["trigger"] == "api"
+    assert status == 200
+    assert check["trigger"] == "api"
 
 
 @pytest.mark.parametrize(
@@ -109,7 +111,7 @@ def test_posting_the_same_check_twice_queues_it_once(audited: Service) -> None:
             None,
             {"account_id": "111111111111", "region": "eu-west-1", "extra": True},
             422,
-        ),  # fmt: skip
+        ),
         ("GET", "/nowhere", None, None, 404),
     ],
 )
