@@ -5,6 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 SAM_VENV := .venv-sam
+TEMPLATES_VENV := .venv-templates
+TEMPLATES := template.yaml member-role.yaml
 UV := $(VENV)/bin/uv
 PY := $(VENV)/bin/python
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
@@ -27,6 +29,12 @@ $(VENV)/.stamp: requirements-dev.txt layers/common/requirements.txt
 $(SAM_VENV)/.stamp: requirements-sam.txt $(VENV)/.stamp
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
 	$(UV) pip install --quiet --python $(SAM_VENV)/bin/python -r requirements-sam.txt
+	touch $@
+
+# checkov and cfn-lint pin shared packages differently from sam: a virtualenv of their own.
+$(TEMPLATES_VENV)/.stamp: requirements-templates.txt $(VENV)/.stamp
+	test -x $(TEMPLATES_VENV)/bin/python || $(PYTHON) -m venv $(TEMPLATES_VENV)
+	$(UV) pip install --quiet --python $(TEMPLATES_VENV)/bin/python -r requirements-templates.txt
 	touch $@
 
 setup: $(VENV)/.stamp  ## create the development virtualenv
@@ -56,8 +64,10 @@ unit: $(VENV)/.stamp  ## the tests alone, without lint
 
 test: lint validate unit  ## lint, type check, template check and every test
 
-validate: $(SAM_VENV)/.stamp  ## sam validate --lint on template.yaml
-	$(SAM) validate --lint --template template.yaml --region $(REGION)
+validate: $(SAM_VENV)/.stamp $(TEMPLATES_VENV)/.stamp  ## sam validate --lint, cfn-lint and checkov on both templates
+	for template in $(TEMPLATES); do $(SAM) validate --lint --template $$template --region $(REGION) || exit 1; done
+	$(TEMPLATES_VENV)/bin/cfn-lint $(TEMPLATES)
+	$(TEMPLATES_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation $(foreach t,$(TEMPLATES),--file $(t))
 
 build: $(SAM_VENV)/.stamp  ## sam build (no docker: python3.13 from pyenv)
 	$(SAM_PYTHON_ENV) $(SAM) build --template template.yaml
