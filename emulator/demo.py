@@ -1,29 +1,27 @@
 """`make demo`: start the emulator, seed an organization with drifted stacks, and audit it.
 
-The audit is the real one: the drift engine assumes each member's audit role with the
-ExternalId, detects drift on every eligible stack of each account-region at once under the
-account's API budget, stores the results in the results table (created from template.yaml),
-writes the findings to their log group and publishes drift transitions. One member's role is
-denied, to show how a broken account is reported while the others are audited.
-
-(Issue 5 puts the scheduled, queued service in front of this; the engine underneath is the same.)
+The service's own path, in process: the schedule handler plans a run and queues a work item
+per account-region; the worker handler drains the queue, its drift engine assuming each
+member's audit role with the ExternalId and detecting drift on every eligible stack at once
+under the account's API budget; results go to the table (created from template.yaml), findings
+to their log group, transitions to the event bus; then the API handler is asked what it found.
+One member's role is denied, to show how a broken account is reported while the others are
+audited.
 """
 
 from __future__ import annotations
 
-import io
+import json
 import os
 import time
 import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
 import boto3
 
-from driftwarden.audit_run import TargetOutcome, audit_and_record
-from driftwarden.engine import DriftEngine, EngineSettings, audit_client_manager, role_sessions
-from driftwarden.findings import FindingsPublisher
-from driftwarden.models import StackState
-from driftwarden.store import ResultStore
-from driftwarden.targets import Target
+from driftwarden.settings import clear_settings
+from driftwarden.wiring import clear_wiring
 from emulator.faults import FaultKind, FaultRule
 from emulator.seed import (
     AUDIT_ROLE_NAME,
@@ -76,100 +74,179 @@ def seed() -> SeededOrganization:
     return organization
 
 
-class DemoService:
-    """The service's own resources (table, findings log group, event bus) and its engine."""
-
-    def __init__(self, organization: SeededOrganization) -> None:
-        create_table_from_template(boto3.client("dynamodb", region_name=HOME_REGION), TABLE)
-        logs = boto3.client("logs", region_name=HOME_REGION)
-        logs.create_log_group(logGroupName=FINDINGS_LOG_GROUP)
-        events = boto3.client("events", region_name=HOME_REGION)
-        events.create_event_bus(Name=EVENT_BUS)
-        self.store = ResultStore(TABLE, boto3.client("dynamodb", region_name=HOME_REGION))
-        self.metrics = io.StringIO()  # EMF documents; a Lambda prints them to its log
-        self.publisher = FindingsPublisher(
-            logs, events, log_group=FINDINGS_LOG_GROUP, event_bus=EVENT_BUS,
-            metrics_namespace="DriftwardenDemo", metrics_stream=self.metrics,
-        )  # fmt: skip
-        sessions = role_sessions(
-            audit_client_manager(region=HOME_REGION), AUDIT_ROLE_NAME, organization.external_id
-        )
-        self.engine = DriftEngine(sessions, EngineSettings(first_poll_seconds=0.25))
-        self.targets = [
-            Target(account_id=member.account_id, region=region)
-            for member in organization.members
-            for region in REGIONS
-        ]
-
-    def audit(self) -> list[TargetOutcome]:
-        run_id = uuid.uuid4().hex
-        self.store.start_run(run_id, target_count=len(self.targets), trigger="demo")
-        return [
-            audit_and_record(self.engine, self.store, self.publisher, target, run_id=run_id)
-            for target in self.targets
-        ]
+LAMBDA_CONTEXT_REMAINING_MS = 900_000
 
 
-def audit(organization: SeededOrganization) -> list[TargetOutcome]:
-    return DemoService(organization).audit()
+@dataclass
+class DemoContext:
+    """What the handlers read of Lambda's context object."""
+
+    function_name: str = "driftwarden-demo"
+    memory_limit_in_mb: int = 1024
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:driftwarden-demo"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return LAMBDA_CONTEXT_REMAINING_MS
 
 
-def render(outcomes: list[TargetOutcome]) -> str:
-    lines = ["", "driftwarden demo: drift audit of 3 member accounts x 2 regions", ""]
+@dataclass
+class DemoRun:
+    run: dict[str, Any]
+    stacks: list[dict[str, Any]]  # GET /stacks/{account}/{region}/{stack} answers
+    work_items: int
+
+
+def service_environment(organization: SeededOrganization, queue_url: str) -> dict[str, str]:
+    return {
+        "DRIFTWARDEN_TABLE_NAME": TABLE,
+        "DRIFTWARDEN_QUEUE_URL": queue_url,
+        "DRIFTWARDEN_REGIONS": ",".join(REGIONS),
+        "DRIFTWARDEN_ACCOUNT_IDS": ",".join(m.account_id for m in organization.members),
+        "DRIFTWARDEN_EXTERNAL_ID": organization.external_id,
+        "DRIFTWARDEN_FINDINGS_LOG_GROUP": FINDINGS_LOG_GROUP,
+        "DRIFTWARDEN_EVENT_BUS_NAME": EVENT_BUS,
+        "POWERTOOLS_SERVICE_NAME": "driftwarden",
+        "POWERTOOLS_METRICS_NAMESPACE": "DriftwardenDemo",
+        "DRIFTWARDEN_METRICS_NAMESPACE": "DriftwardenDemo",
+        # The demo prints a summary; the handlers' own INFO lines and EMF would drown it.
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+    }
+
+
+def create_service_resources() -> str:
+    """The table (from template.yaml), queue, findings log group and bus; returns the queue URL."""
+    create_table_from_template(boto3.client("dynamodb", region_name=HOME_REGION), TABLE)
+    boto3.client("logs", region_name=HOME_REGION).create_log_group(logGroupName=FINDINGS_LOG_GROUP)
+    boto3.client("events", region_name=HOME_REGION).create_event_bus(Name=EVENT_BUS)
+    sqs = boto3.client("sqs", region_name=HOME_REGION)
+    return str(sqs.create_queue(QueueName="driftwarden-demo-work")["QueueUrl"])
+
+
+def drain_queue(queue_url: str) -> list[dict[str, Any]]:
+    """Up to ten queued work items, as the SQS records of a worker event."""
+    sqs = boto3.client("sqs", region_name=HOME_REGION)
+    got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+    records = []
+    for message in got.get("Messages", []):
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        records.append({"messageId": message["MessageId"], "receiptHandle": "demo",
+                        "body": message["Body"], "attributes": {}, "messageAttributes": {},
+                        "md5OfBody": "", "eventSource": "aws:sqs",
+                        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:demo",
+                        "awsRegion": HOME_REGION})  # fmt: skip
+    return records
+
+
+def api_get(path: str, query: dict[str, str] | None = None) -> Any:
+    """GET through the API handler, as API Gateway would call it."""
+    from driftwarden.handlers import api
+
+    event = {"httpMethod": "GET", "path": path, "resource": "/{proxy+}", "headers": {},
+             "queryStringParameters": query,
+             "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()},
+             "requestContext": {"httpMethod": "GET", "path": path, "stage": "demo",
+                                "requestId": str(uuid.uuid4())},
+             "body": None, "isBase64Encoded": False}  # fmt: skip
+    response = api.handler(event, DemoContext())
+    if response["statusCode"] != 200:
+        raise RuntimeError(f"GET {path}: {response['statusCode']} {response['body']}")
+    return json.loads(response["body"])
+
+
+def audit(organization: SeededOrganization) -> DemoRun:
+    """The service's path: the schedule handler queues the targets, the worker drains the
+    queue in-process, and the API handler reads what was found."""
+    queue_url = create_service_resources()
+    os.environ.update(service_environment(organization, queue_url))
+    # Handler modules build Powertools' logger and metrics when imported: after the environment.
+    from driftwarden.handlers import schedule, worker
+
+    clear_settings()
+    clear_wiring()
+    scheduled_event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+                       "source": "aws.events", "account": "123456789012",
+                       "time": "2026-11-21T06:00:00Z", "region": HOME_REGION, "resources": [],
+                       "detail": {}}  # fmt: skip
+    run_id = schedule.handler(scheduled_event, DemoContext())["run_id"]
+    work_items = 0
+    while records := drain_queue(queue_url):
+        work_items += len(records)
+        worker.handler({"Records": records}, DemoContext())
+    stacks = []
+    for member in organization.members:
+        page = api_get("/stacks", {"account": member.account_id, "limit": "100"})
+        for item in page["items"]:
+            stacks.append(api_get(
+                f"/stacks/{item['account_id']}/{item['region']}/{item['stack_name']}"
+            ))  # fmt: skip
+    return DemoRun(run=api_get(f"/runs/{run_id}"), stacks=stacks, work_items=work_items)
+
+
+def render(demo: DemoRun) -> str:
+    lines = ["", "driftwarden demo: drift audit of 3 member accounts x 2 regions", "",
+             f"run {demo.run['run_id']}: {demo.run['status']}, {demo.run['targets_done']}/"
+             f"{demo.run['target_count']} targets, {demo.work_items} work items", ""]  # fmt: skip
     lines.append(
         f"{'account':<14}{'region':<12}{'stacks':>7}{'drifted':>9}{'in sync':>9}{'partial':>9}"
         "  note"
     )
-    for outcome in outcomes:
-        target = outcome.result
-        if target.error:
-            note = f"{target.error.category}: {target.error.message}"
-            lines.append(f"{target.account_id:<14}{target.region:<12}{'-':>7}{'-':>9}{'-':>9}"
-                         f"{'-':>9}  {note}")  # fmt: skip
+    targets = sorted(
+        demo.run["targets"], key=lambda t: (t["account_id"], REGIONS.index(t["region"]))
+    )
+    for target in targets:
+        error = target.get("error_detail")
+        if error:
+            lines.append(f"{target['account_id']:<14}{target['region']:<12}{'-':>7}{'-':>9}"
+                         f"{'-':>9}{'-':>9}  {error['category']}: {error['message']}")  # fmt: skip
             continue
-        unchecked = sum(s.coverage.unchecked for s in target.stacks)
-        nested = sum(len(s.nested_stacks) for s in target.stacks)
+        results = [s["result"] for s in demo.stacks
+                   if (s["result"]["account_id"], s["result"]["region"]) ==
+                   (target["account_id"], target["region"])]  # fmt: skip
+        unchecked = sum(r["coverage"]["not_checked"] + r["coverage"]["unknown"]
+                        + r["coverage"]["unsupported"] + r["coverage"]["failed"]
+                        for r in results)  # fmt: skip
+        nested = sum(len(r["nested_stacks"]) for r in results)
         notes = [f"{unchecked} resource(s) not checked" if unchecked else "",
                  f"{nested} nested stack(s) rolled up" if nested else ""]  # fmt: skip
         lines.append(
-            f"{target.account_id:<14}{target.region:<12}{len(target.stacks):>7}"
-            f"{target.count(StackState.DRIFTED):>9}{target.count(StackState.IN_SYNC):>9}"
-            f"{target.count(StackState.PARTIAL) + target.count(StackState.NOT_CHECKED):>9}  "
-            + "; ".join(n for n in notes if n)
+            f"{target['account_id']:<14}{target['region']:<12}{target['stacks']:>7}"
+            f"{target['DRIFTED']:>9}{target['IN_SYNC']:>9}"
+            f"{target['PARTIAL'] + target['NOT_CHECKED']:>9}  " + "; ".join(n for n in notes if n)
         )
     lines += ["", "Drifted resources:"]
-    for outcome in outcomes:
-        for stack, recorded in outcome.recorded:
-            for resource in stack.drifted_resources:
-                where = f"{stack.account_id}/{stack.region}/{stack.stack_name}"
-                if resource.stack_name != stack.stack_name:
-                    where += f" > {resource.stack_name}"
-                lines.append(f"  {where}: {resource.logical_resource_id} "
-                             f"({resource.resource_type}) {resource.status.value}")  # fmt: skip
-                for difference in resource.differences:
-                    lines.append(
-                        f"      {difference.property_path}: "
-                        f"expected {difference.expected_value or '-'}, "
-                        f"actual {difference.actual_value or '-'} ({difference.difference_type})"
-                    )
-            if recorded.transition:
-                lines.append(f"    -> {stack.stack_name}: {recorded.transition.value} "
-                             "(event published)")  # fmt: skip
-    failed: dict[str, list[TargetOutcome]] = {}
-    for outcome in outcomes:
-        if outcome.result.error:
-            failed.setdefault(outcome.result.account_id, []).append(outcome)
-    for account_id, targets in failed.items():
-        regions = ", ".join(t.result.region for t in targets)
-        error = targets[0].result.error
-        assert error is not None
+    for check in demo.stacks:
+        result = check["result"]
+        for resource in result["resources"]:
+            if resource["status"] not in ("MODIFIED", "DELETED"):
+                continue
+            where = f"{result['account_id']}/{result['region']}/{result['stack_name']}"
+            if resource["stack_name"] != result["stack_name"]:
+                where += f" > {resource['stack_name']}"
+            lines.append(f"  {where}: {resource['logical_resource_id']} "
+                         f"({resource['resource_type']}) {resource['status']}")  # fmt: skip
+            for difference in resource["differences"]:
+                lines.append(
+                    f"      {difference['property_path']}: "
+                    f"expected {difference['expected_value'] or '-'}, "
+                    f"actual {difference['actual_value'] or '-'} ({difference['difference_type']})"
+                )
+        if check["transition"]:
+            lines.append(f"    -> {result['stack_name']}: {check['transition']} "
+                         f"(drifted since {check['drift_since']}; event published)")  # fmt: skip
+    failed: dict[str, list[dict[str, Any]]] = {}
+    for target in targets:
+        if target.get("error_detail"):
+            failed.setdefault(target["account_id"], []).append(target)
+    for account_id, account_targets in failed.items():
+        regions = ", ".join(t["region"] for t in account_targets)
+        error = account_targets[0]["error_detail"]
         lines += ["", f"Account {account_id} was not audited ({regions}):",
-                  f"  [{error.category}] {error.message}", "  Suggested fixes:"]  # fmt: skip
-        lines += [f"    - {suggestion}" for suggestion in error.suggestions]
-    findings = sum(o.findings_logged for o in outcomes)
-    events = sum(o.events_published for o in outcomes)
-    lines += ["", f"{findings} finding line(s) written to {FINDINGS_LOG_GROUP}; {events} drift "
-              f"event(s) published to {EVENT_BUS}; results in table {TABLE}."]  # fmt: skip
+                  f"  [{error['category']}] {error['message']}", "  Suggested fixes:"]  # fmt: skip
+        lines += [f"    - {suggestion}" for suggestion in error["suggestions"]]
+    lines += ["", f"Findings: log group {FINDINGS_LOG_GROUP}; drift events: bus {EVENT_BUS}; "
+              f"results: table {TABLE}."]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -196,8 +273,7 @@ def main() -> int:
         print(f"emulator on {emulator.endpoint_url}; seeded organization "  # noqa: T201
               f"{organization.organization_id}; {AUDIT_ROLE_NAME} denied in {denied}")  # fmt: skip
         started = time.monotonic()
-        outcomes = audit(organization)
-        print(render(outcomes))  # noqa: T201
+        print(render(audit(organization)))  # noqa: T201
         print(f"\naudit took {time.monotonic() - started:.1f}s")  # noqa: T201
     finally:
         emulator.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -174,9 +175,11 @@ class FindingsPublisher:
                 name="DetectionSeconds", unit=MetricUnit.Seconds, value=stack.detection_seconds
             )
         document: dict[str, Any] = dict(metrics.serialize_metric_set())
+        metrics.clear_metrics()
+        if self.metrics_stream is None and os.environ.get("POWERTOOLS_METRICS_DISABLED") == "true":
+            return document  # Powertools' switch for metrics, honoured here too
         # CloudWatch reads EMF from the function's stdout.
         print(json.dumps(document, separators=(",", ":")), file=self.metrics_stream or sys.stdout)
-        metrics.clear_metrics()
         return document
 
     # --- events ---------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def test_a_drifted_stack_is_stored_logged_measured_and_announced_once(
     # EMF metrics per account and region
     document = json.loads(service.metrics.getvalue().splitlines()[0])
     directive = document["_aws"]["CloudWatchMetrics"][0]
-    assert directive["Dimensions"] == [["AccountId", "Region"]]
+    assert directive["Dimensions"] == [["AccountId", "Region", "service"]]
     assert (document["AccountId"], document["Region"]) == (account, REGION)
     assert (document["DriftedStacks"], document["InSyncStacks"], document["CheckFailures"]) == (
         [1], [1], [0]
