@@ -34,14 +34,6 @@ class WorkItem(BaseModel):
         return Target(account_id=self.account_id, region=self.region, stack_names=self.stack_names)
 
 
-def split_stacks(stack_names: Sequence[str], per_message: int) -> list[tuple[str, ...]]:
-    """Batches of stack names for big targets; () (all stacks) when none are named."""
-    if not stack_names:
-        return [()]
-    starts = range(0, len(stack_names), per_message)
-    return [tuple(stack_names[i : i + per_message]) for i in starts]
-
-
 class WorkQueue:
     def __init__(self, sqs: SQSClient, queue_url: str) -> None:
         self.sqs = sqs
