@@ -382,10 +382,14 @@ class ResultStore:
             raise InvalidInputError(f"run {run_id} exists already") from exc
 
     def record_target(self, run_id: str, result: TargetResult) -> dict[str, Any]:
-        """Store a target's progress in the run; a target handed back as a continuation is
-        not done yet. Returns the run's updated record."""
-        done = not result.continuation
-        status = "FAILED" if result.error else ("DONE" if done else "CONTINUED")
+        """Store a target's progress in the run. A target handed back as a continuation, or
+        failed for a reason that may pass (it goes back to the queue), is not done yet; one
+        that failed for good (e.g. its role is denied) is. Returns the run's updated record."""
+        if result.error is not None:
+            status = "RETRYING" if result.error.retryable else "FAILED"
+        else:
+            status = "CONTINUED" if result.continuation else "DONE"
+        done = status in ("DONE", "FAILED")
         progress = {
             "PK": f"RUN#{run_id}",
             "SK": f"TARGET#{result.account_id}#{result.region}",

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from awskit.errors import InvalidInputError
-from driftwarden.models import StackState, TargetResult, Transition
+from driftwarden.models import ErrorInfo, StackState, TargetResult, Transition
 from driftwarden.store import MAX_DETAIL_BYTES, ResultStore
 from emulator.faults import FaultInjector
 from emulator.tables import create_table_from_template, table_properties
@@ -171,3 +171,13 @@ def test_a_run_completes_when_every_target_is_done_not_when_continued(
     assert [r["run_id"] for r in store.list_runs().items] == ["run-1"]
     with pytest.raises(InvalidInputError):
         store.start_run("run-1", target_count=1, trigger="api")
+
+
+def test_a_target_that_failed_for_now_counts_once_it_succeeds(store: ResultStore) -> None:
+    store.start_run("run-2", target_count=1, trigger="schedule")
+    throttled = target_result("111111111111").model_copy(update={"stacks": [], "error": ErrorInfo(
+        category="RESOURCE_LIMIT", severity="WARNING", message="Rate exceeded", retryable=True
+    )})  # fmt: skip
+
+    assert store.record_target("run-2", throttled)["status"] == "RUNNING"
+    assert store.record_target("run-2", target_result("111111111111"))["status"] == "COMPLETED"
