@@ -34,8 +34,9 @@ def audit_and_record(
     *,
     run_id: str,
     remaining_seconds: Callable[[], float] | None = None,
+    start_detections: bool = True,
 ) -> TargetOutcome:
-    result = engine.audit_target(target, remaining_seconds)
+    result = engine.audit_target(target, remaining_seconds, start_detections=start_detections)
     outcome = TargetOutcome(result)
     outcome.recorded = [(stack, store.record(stack, run_id)) for stack in result.stacks]
     outcome.events_published = publisher.publish_transitions(outcome.recorded)

@@ -106,9 +106,14 @@ class DriftEngine:
         return breaker
 
     def audit_target(
-        self, target: Target, remaining_seconds: Callable[[], float] | None = None
+        self,
+        target: Target,
+        remaining_seconds: Callable[[], float] | None = None,
+        *,
+        start_detections: bool = True,
     ) -> TargetResult:
-        """Audit one target; with `remaining_seconds`, stop in time and hand back the rest."""
+        """Audit one target; with `remaining_seconds`, stop in time and hand back the rest.
+        Without `start_detections`, read what the stacks' latest detections found."""
         clock = AuditClock(
             monotonic=self._clock,
             wall=self._wall_clock,
@@ -141,6 +146,7 @@ class DriftEngine:
             ),
             selection=self.selection,
             ignore_rules=self.ignore_rules,
+            start_detections=start_detections,
         )
         return audit.run()
 

@@ -82,7 +82,7 @@ def work_on(
     """Audit a queued target; hand unfinished stacks back to the queue."""
     outcome = audit_and_record(
         engine, store, publisher, item.target, run_id=item.run_id,
-        remaining_seconds=remaining_seconds,
+        remaining_seconds=remaining_seconds, start_detections=not item.read_existing,
     )  # fmt: skip
     result = outcome.result
     if result.continuation:
@@ -94,26 +94,40 @@ def work_on(
     return outcome
 
 
+DRIFT_DETECTION_EVENT = "CloudFormation Drift Detection Status Change"
+
+
 class StackChange(BaseModel):
     account_id: str
     region: str
     stack_name: str
     status: str
+    # A drift detection finished (someone ran one): read its result, start none, saving a
+    # detection and its polling.
+    detection_finished: bool = False
 
 
 def stack_change(event: Any) -> StackChange | None:
-    """The stack and its new status from a "CloudFormation Stack Status Change" event; None
-    for statuses that cannot be checked (in progress, failed, deleted)."""
+    """The stack and what happened to it, from a "CloudFormation Stack Status Change" or a
+    "CloudFormation Drift Detection Status Change" event; None when there is nothing to check
+    (a stack in progress, failed or deleted; a detection still running or failed)."""
     detail = event.detail
-    status = str(detail.get("status-details", {}).get("status", ""))
     match = _STACK_ARN.match(str(detail.get("stack-id", "")))
     if match is None:
         raise InvalidInputError("the event's detail has no valid stack-id")
-    if status not in ELIGIBLE_STATUSES:
+    details = detail.get("status-details", {})
+    if event.detail_type == DRIFT_DETECTION_EVENT:
+        status = str(details.get("detection-status", ""))
+        finished = status == "DETECTION_COMPLETE"
+    else:
+        status = str(details.get("status", ""))
+        finished = False
+        if status not in ELIGIBLE_STATUSES:
+            return None
+    if event.detail_type == DRIFT_DETECTION_EVENT and not finished:
         return None
-    return StackChange(
-        account_id=event.account, region=event.region, stack_name=match["name"], status=status
-    )
+    return StackChange(account_id=event.account, region=event.region, stack_name=match["name"],
+                       status=status, detection_finished=finished)  # fmt: skip
 
 
 def queue_stack_check(
@@ -127,8 +141,9 @@ def queue_stack_check(
     """Queue a check of the changed stack, unless one was queued within the debounce window
     (a deployment sends several events). Returns the run id, or None when debounced."""
     moment = now or datetime.now(UTC)
+    kind = "drift" if change.detection_finished else "status"
     if not store.claim_debounce(
-        (change.account_id, change.region, change.stack_name),
+        (change.account_id, change.region, change.stack_name, kind),
         until=moment + timedelta(seconds=debounce_seconds),
         now=moment,
     ):
@@ -139,5 +154,6 @@ def queue_stack_check(
     except InvalidInputError:
         return None  # the same event, delivered again
     queue.send([WorkItem(run_id=run_id, account_id=change.account_id, region=change.region,
-                         stack_names=(change.stack_name,))])  # fmt: skip
+                         stack_names=(change.stack_name,),
+                         read_existing=change.detection_finished)])  # fmt: skip
     return run_id

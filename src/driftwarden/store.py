@@ -318,7 +318,7 @@ class ResultStore:
 
     # --- debounce -------------------------------------------------------------------------------
 
-    def claim_debounce(self, key: tuple[str, str, str], *, until: datetime, now: datetime) -> bool:
+    def claim_debounce(self, key: tuple[str, ...], *, until: datetime, now: datetime) -> bool:
         """True for the first claim of a stack within a window (a conditional write), False
         while an earlier claim has not expired."""
         item = {"PK": f"DEBOUNCE#{'#'.join(key)}", "SK": "DEBOUNCE",

@@ -44,6 +44,9 @@ ELIGIBLE_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROL
 # Detection status of a check that adopted a detection someone else had started: CloudFormation
 # gives no id for it, so its outcome is read from the stack's DriftInformation.
 ADOPTED = "ADOPTED"
+# Detection status of a check that started nothing and read what a detection someone else ran
+# found (the stack-events path, on CloudFormation's "Drift Detection Status Change").
+EXTERNAL = "EXTERNAL"
 BUSY_REASON = "busy: checked when it settles"
 
 
@@ -88,6 +91,7 @@ class _Detection:
     detection_id: str | None = None  # None when adopted
     status: DriftDetectionStatus | None = None
     finished: float = 0.0
+    external: bool = False  # nothing started: read the latest detection's results
 
 
 class TargetAudit:
@@ -105,6 +109,7 @@ class TargetAudit:
         selection: TargetSelection | None = None,
         ignore_rules: Sequence[IgnoreRule] = (),
         adopt_timeout_seconds: float = 900.0,
+        start_detections: bool = True,
     ) -> None:
         self.target = target
         self.cloudformation = cloudformation
@@ -115,6 +120,7 @@ class TargetAudit:
         self.selection = selection
         self.ignore_rules = ignore_rules
         self.adopt_timeout_seconds = adopt_timeout_seconds
+        self.start_detections = start_detections
         self._today: date = clock.wall().date()
         self._pending: deque[tuple[_Tree, Any]] = deque()
         self._running: list[_Detection] = []
@@ -225,6 +231,11 @@ class TargetAudit:
     def _start(self, tree: _Tree, stack: Any) -> None:
         name = str(stack["StackName"])
         now = self.clock.monotonic()
+        if not self.start_detections:
+            self._finished.append(
+                _Detection(tree, stack, started=now, next_poll=now, finished=now, external=True)
+            )
+            return
         detection = _Detection(tree, stack, started=now, next_poll=now)
         try:
             detection.detection_id = self._call(
@@ -300,7 +311,9 @@ class TargetAudit:
         name = str(stack["StackName"])
         status = detection.status
         reason = status.status_reason if status else None
-        detection_status = status.detection_status if status else ADOPTED
+        detection_status = (
+            status.detection_status if status else (EXTERNAL if detection.external else ADOPTED)
+        )
         failed = failed_resources(reason) if detection_status == "DETECTION_FAILED" else {}
         drifts: list[Any] = []
         token: str | None = None

@@ -28,6 +28,8 @@ class WorkItem(BaseModel):
     region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
     stack_names: tuple[str, ...] = ()
     attempt: int = 0  # how many continuations came before this one
+    # Read what a detection someone else just ran found, instead of starting one.
+    read_existing: bool = False
 
     @property
     def target(self) -> Target:

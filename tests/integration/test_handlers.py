@@ -4,12 +4,16 @@ against the emulator."""
 from __future__ import annotations
 
 import json
+import time
+from typing import Any
 
 import boto3
 import pytest
+from moto.cloudformation.models import cloudformation_backends
 
 from awskit.errors import InvalidInputError
 from driftwarden.handlers import schedule, stack_events, worker
+from emulator import drift
 from emulator.faults import FaultInjector, FaultKind, FaultRule
 from emulator.seed import deploy_stack, member_session
 from tests.integration.conftest import HOME, REGION, LambdaContext, Service, load_event
@@ -111,3 +115,37 @@ def test_a_malformed_event_is_rejected_clearly(service: Service) -> None:
     with pytest.raises(InvalidInputError, match="stack-id"):
         stack_events.handler({**load_event("stack_status_change.json"), "detail": {}},
                              LambdaContext())  # fmt: skip
+
+
+def test_a_finished_drift_detection_is_read_without_starting_another(service: Service) -> None:
+    # Given someone ran drift detection on the stack themselves
+    account = service.organization.members[0].account_id
+    admin = member_session(account, REGION)
+    cloudformation = admin.client("cloudformation")
+    detection = cloudformation.detect_stack_drift(StackName="orders")["StackDriftDetectionId"]
+    while (
+        cloudformation.describe_stack_drift_detection_status(StackDriftDetectionId=detection)[
+            "DetectionStatus"
+        ]
+        == "DETECTION_IN_PROGRESS"
+    ):
+        time.sleep(0.05)
+    detections_before = len(drift_store(account).detections)
+    event = {**load_event("drift_detection_status_change.json"), "account": account}
+
+    # When CloudFormation's "Drift Detection Status Change" arrives and the check runs
+    assert stack_events.handler(event, LambdaContext())["queued"] is True
+    [record] = service.drain()
+    assert json.loads(record["body"])["read_existing"] is True
+    assert worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
+
+    # Then its result is stored, and no detection was started to get it
+    assert len(drift_store(account).detections) == detections_before
+    key = {"PK": {"S": f"STACK#{account}#{REGION}#orders"}, "SK": {"S": "LATEST"}}
+    table = boto3.client("dynamodb", region_name=HOME)
+    latest = table.get_item(TableName="driftwarden-test", Key=key)["Item"]
+    assert latest["state"]["S"] == "DRIFTED"
+
+
+def drift_store(account: str) -> Any:
+    return drift.store_for(cloudformation_backends[account][REGION])
