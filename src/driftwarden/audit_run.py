@@ -35,12 +35,22 @@ def audit_and_record(
     run_id: str,
     remaining_seconds: Callable[[], float] | None = None,
     start_detections: bool = True,
+    max_stacks: int | None = None,
+    requeue: Callable[[list[str]], int] | None = None,
 ) -> TargetOutcome:
-    result = engine.audit_target(target, remaining_seconds, start_detections=start_detections)
+    """`requeue` hands unfinished stacks on as new work items and says how many it queued;
+    without it, a target with unfinished stacks stays not done in its run."""
+    result = engine.audit_target(
+        target, remaining_seconds, start_detections=start_detections, max_stacks=max_stacks
+    )
     outcome = TargetOutcome(result)
     outcome.recorded = [(stack, store.record(stack, run_id)) for stack in result.stacks]
     outcome.events_published = publisher.publish_transitions(outcome.recorded)
     outcome.findings_logged = publisher.log_findings(result.stacks)
     publisher.emit_metrics(result)
-    outcome.run = store.record_target(run_id, result)
+    if result.continuation and result.error is None:
+        queued = requeue(result.continuation) if requeue else 1
+    else:
+        queued = 0
+    outcome.run = store.record_target(run_id, result, queued=queued)
     return outcome

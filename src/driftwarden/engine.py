@@ -111,9 +111,11 @@ class DriftEngine:
         remaining_seconds: Callable[[], float] | None = None,
         *,
         start_detections: bool = True,
+        max_stacks: int | None = None,
     ) -> TargetResult:
         """Audit one target; with `remaining_seconds`, stop in time and hand back the rest.
-        Without `start_detections`, read what the stacks' latest detections found."""
+        Without `start_detections`, read what the stacks' latest detections found. With
+        `max_stacks`, root stacks beyond that many are handed back unchecked (for batches)."""
         clock = AuditClock(
             monotonic=self._clock,
             wall=self._wall_clock,
@@ -147,6 +149,7 @@ class DriftEngine:
             selection=self.selection,
             ignore_rules=self.ignore_rules,
             start_detections=start_detections,
+            max_trees=max_stacks,
         )
         return audit.run()
 

@@ -78,17 +78,25 @@ def work_on(
     publisher: FindingsPublisher,
     queue: WorkQueue,
     remaining_seconds: Callable[[], float] | None = None,
+    stacks_per_message: int = 100,
 ) -> TargetOutcome:
-    """Audit a queued target; hand unfinished stacks back to the queue."""
+    """Audit a queued item of a target, at most `stacks_per_message` root stacks of it; the
+    rest (and what time did not allow) goes back to the queue in batches of that size."""
+
+    def requeue(stack_names: list[str]) -> int:
+        batches = [stack_names[i : i + stacks_per_message]
+                   for i in range(0, len(stack_names), stacks_per_message)]  # fmt: skip
+        return queue.send([
+            item.model_copy(update={"stack_names": tuple(batch), "attempt": item.attempt + 1})
+            for batch in batches
+        ])  # fmt: skip
+
     outcome = audit_and_record(
         engine, store, publisher, item.target, run_id=item.run_id,
         remaining_seconds=remaining_seconds, start_detections=not item.read_existing,
+        max_stacks=stacks_per_message, requeue=requeue,
     )  # fmt: skip
     result = outcome.result
-    if result.continuation:
-        queue.send([item.model_copy(update={
-            "stack_names": tuple(result.continuation), "attempt": item.attempt + 1,
-        })])  # fmt: skip
     if result.error is not None and result.error.retryable:
         raise TargetNeedsRetry(result.error)
     return outcome

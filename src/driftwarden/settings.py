@@ -56,7 +56,6 @@ class ScheduleSettings(HandlerSettings):
     account_ids: tuple[str, ...] = ()  # empty: every active account of the organization
     organizational_unit_ids: tuple[str, ...] = ()
     stack_name_globs: tuple[str, ...] = ("*",)
-    stacks_per_message: int = Field(default=100, ge=1, le=1000)
 
     _lists = field_validator(
         "regions", "account_ids", "organizational_unit_ids", "stack_name_globs", mode="before"
@@ -70,6 +69,8 @@ class WorkerSettings(HandlerSettings):
     findings_log_group: str
     event_bus_name: str = "default"
     metrics_namespace: str = "Driftwarden"
+    # A target with more root stacks is split into work items of this many (big targets).
+    stacks_per_message: int = Field(default=100, ge=1, le=1000)
     ignore_rules: tuple[IgnoreRule, ...] = ()  # JSON list in DRIFTWARDEN_IGNORE_RULES
 
     @field_validator("ignore_rules", mode="before")

@@ -381,31 +381,50 @@ class ResultStore:
         except self.client.exceptions.ConditionalCheckFailedException as exc:
             raise InvalidInputError(f"run {run_id} exists already") from exc
 
-    def record_target(self, run_id: str, result: TargetResult) -> dict[str, Any]:
-        """Store a target's progress in the run. A target handed back as a continuation, or
-        failed for a reason that may pass (it goes back to the queue), is not done yet; one
-        that failed for good (e.g. its role is denied) is. Returns the run's updated record."""
-        if result.error is not None:
-            status = "RETRYING" if result.error.retryable else "FAILED"
-        else:
-            status = "CONTINUED" if result.continuation else "DONE"
-        done = status in ("DONE", "FAILED")
-        progress = {
-            "PK": f"RUN#{run_id}",
-            "SK": f"TARGET#{result.account_id}#{result.region}",
-            **result.summary(),
-            "status": status,
-            "updated_at": timestamp(result.finished_at),
-            "error_detail": result.error.model_dump() if result.error else None,
-            "skipped_stacks": [s.model_dump() for s in result.skipped],
-            "api_calls": result.api_calls,
-            "throttled_calls": result.throttled_calls,
+    def record_target(self, run_id: str, result: TargetResult, queued: int = 0) -> dict[str, Any]:
+        """Store one work item's progress on its target in the run; returns the run's record.
+
+        `queued` is how many work items this one handed on (its continuation, perhaps split
+        into batches). A target is done when every item of it has finished: each item counts
+        +queued-1 on the target's `pending` (which starts at 1). An item that failed for a
+        reason that may pass is coming back (RETRYING) and counts nothing. Counts of stacks add
+        up across a target's items."""
+        retrying = result.error is not None and result.error.retryable
+        summary = result.summary()
+        counts = {name: summary[name] for name in ("stacks", *StackState.__members__)}
+        values: dict[str, Any] = {
+            ":status": "RETRYING" if retrying else ("CONTINUED" if queued else "DONE"),
+            ":updated": timestamp(result.finished_at),
+            ":account": result.account_id,
+            ":region": result.region,
+            ":error": result.error.model_dump() if result.error else None,
+            ":one": 1,
+            ":delta": 0 if retrying else queued - 1,
+            ":skipped": [] if retrying else [s.model_dump() for s in result.skipped],
+            ":empty": [],
         }
-        previous = self._get(progress["PK"], progress["SK"])
-        self.client.put_item(TableName=self.table_name, Item=_item(progress))
-        if not done or (previous is not None and previous["status"] in ("DONE", "FAILED")):
-            meta = self._get(f"RUN#{run_id}", "META")
-            return _public(meta or {})
+        update = (
+            "SET #s = :status, updated_at = :updated, account_id = :account, #r = :region, "
+            "error_detail = :error, pending = if_not_exists(pending, :one) + :delta, "
+            "skipped_stacks = list_append(if_not_exists(skipped_stacks, :empty), :skipped)"
+        )
+        if not retrying:
+            adds = {**counts, "api_calls": result.api_calls,
+                    "throttled_calls": result.throttled_calls}  # fmt: skip
+            update += " ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(adds)))
+            values.update({f":c{i}": value for i, value in enumerate(adds.values())})
+        names = {"#s": "status", "#r": "region"}
+        if not retrying:
+            names.update({f"#c{i}": name for i, name in enumerate(adds)})
+        key = _item({"PK": f"RUN#{run_id}", "SK": f"TARGET#{result.account_id}#{result.region}"})
+        target = _plain(self.client.update_item(
+            TableName=self.table_name, Key=key, UpdateExpression=update,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={k: _serializer.serialize(v) for k, v in values.items()},
+            ReturnValues="ALL_NEW",
+        )["Attributes"])  # fmt: skip
+        if retrying or target["pending"] > 0 or not self._mark_target_done(key, result):
+            return _public(self._get(f"RUN#{run_id}", "META") or {})
         response = self.client.update_item(
             TableName=self.table_name,
             Key=_item({"PK": f"RUN#{run_id}", "SK": "META"}),
@@ -418,6 +437,22 @@ class ResultStore:
         if meta["targets_done"] >= meta["target_count"] and meta["status"] == "RUNNING":
             meta = self._finish_run(run_id)
         return _public(meta)
+
+    def _mark_target_done(self, key: dict[str, Any], result: TargetResult) -> bool:
+        """Set the target's final status once; False when it was already counted."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name, Key=key,
+                UpdateExpression="SET #s = :final, counted = :yes",
+                ConditionExpression="attribute_not_exists(counted)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=_item(
+                    {":final": "FAILED" if result.error else "DONE", ":yes": True}
+                ),
+            )  # fmt: skip
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     def _finish_run(self, run_id: str) -> dict[str, Any]:
         try:

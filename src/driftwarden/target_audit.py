@@ -110,6 +110,7 @@ class TargetAudit:
         ignore_rules: Sequence[IgnoreRule] = (),
         adopt_timeout_seconds: float = 900.0,
         start_detections: bool = True,
+        max_trees: int | None = None,
     ) -> None:
         self.target = target
         self.cloudformation = cloudformation
@@ -121,6 +122,7 @@ class TargetAudit:
         self.ignore_rules = ignore_rules
         self.adopt_timeout_seconds = adopt_timeout_seconds
         self.start_detections = start_detections
+        self.max_trees = max_trees  # more root stacks than this go back as a continuation
         self._today: date = clock.wall().date()
         self._pending: deque[tuple[_Tree, Any]] = deque()
         self._running: list[_Detection] = []
@@ -137,9 +139,13 @@ class TargetAudit:
         )
         self._result = result
         trees: list[_Tree] = []
+        deferred: list[str] = []
         try:
             stacks = self._call(lambda: list(self.cloudformation.describe_stacks()))
             trees = self._plan(stacks)
+            if self.max_trees is not None:
+                deferred = [tree.root_name for tree in trees[self.max_trees :]]
+                trees = trees[: self.max_trees]
             self._pending.extend((tree, stack) for tree in trees for stack in tree.members)
             while (self._pending or self._running or self._finished) and not (
                 self.clock.out_of_time()
@@ -160,6 +166,8 @@ class TargetAudit:
                 )
             elif result.error is None:
                 result.continuation.append(tree.root_name)
+        if result.error is None:
+            result.continuation.extend(deferred)
         result.finished_at = self.clock.wall()
         result.api_calls = self.budget.calls
         result.throttled_calls = self.budget.throttles

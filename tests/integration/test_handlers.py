@@ -13,6 +13,7 @@ from moto.cloudformation.models import cloudformation_backends
 
 from awskit.errors import InvalidInputError
 from driftwarden.handlers import schedule, stack_events, worker
+from driftwarden.settings import clear_settings
 from emulator import drift
 from emulator.faults import FaultInjector, FaultKind, FaultRule
 from emulator.seed import deploy_stack, member_session
@@ -149,3 +150,33 @@ def test_a_finished_drift_detection_is_read_without_starting_another(service: Se
 
 def drift_store(account: str) -> Any:
     return drift.store_for(cloudformation_backends[account][REGION])
+
+
+def test_a_big_target_is_split_into_batches_and_its_run_completes_once_all_are_done(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRIFTWARDEN_STACKS_PER_MESSAGE", "2")
+    clear_settings()
+    account = service.organization.members[0].account_id
+    admin = member_session(account, REGION)
+    for number in range(4):
+        deploy_stack(admin, REGION, f"extra-{number}", ["Queue"])  # 5 stacks with "orders"
+    schedule.handler(load_event("schedule.json"), LambdaContext())
+
+    batches = []
+    while records := service.drain():
+        batches.append([json.loads(r["body"]) for r in records])
+        assert worker.handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
+
+    # The first item checked 2 stacks and queued the other 3 as batches of at most 2
+    requeued = [b for batch in batches[1:] for b in batch]
+    assert sorted(len(b["stack_names"]) for b in requeued) == [1, 2]
+    table = boto3.client("dynamodb", region_name=HOME)
+    run_key = {":pk": {"S": f"RUN#schedule-{load_event('schedule.json')['id']}"}}
+    run = table.query(TableName="driftwarden-test", KeyConditionExpression="PK = :pk",
+                      ExpressionAttributeValues=run_key)["Items"]  # fmt: skip
+    by_key = {item["SK"]["S"]: item for item in run}
+    assert by_key["META"]["status"]["S"] == "COMPLETED"
+    target = by_key[f"TARGET#{account}#{REGION}"]
+    assert (target["status"]["S"], target["stacks"]["N"]) == ("DONE", "5")
+    assert target["pending"]["N"] == "0"

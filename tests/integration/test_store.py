@@ -155,7 +155,7 @@ def test_a_run_completes_when_every_target_is_done_not_when_continued(
     store: ResultStore,
 ) -> None:
     store.start_run("run-1", target_count=2, trigger="schedule")
-    store.record_target("run-1", target_result("111111111111", continuation=["app"]))
+    store.record_target("run-1", target_result("111111111111", continuation=["app"]), queued=1)
     assert store.record_target("run-1", target_result("222222222222"))["status"] == "RUNNING"
     final: dict[str, Any] = store.record_target("run-1", target_result("111111111111"))
     assert final["status"] == "COMPLETED"
@@ -181,3 +181,17 @@ def test_a_target_that_failed_for_now_counts_once_it_succeeds(store: ResultStore
 
     assert store.record_target("run-2", throttled)["status"] == "RUNNING"
     assert store.record_target("run-2", target_result("111111111111"))["status"] == "COMPLETED"
+
+
+def test_a_target_split_into_batches_is_done_when_every_batch_is(store: ResultStore) -> None:
+    store.start_run("run-3", target_count=1, trigger="schedule")
+    big = target_result("111111111111", continuation=["b", "c", "d"])
+    assert store.record_target("run-3", big, queued=3)["status"] == "RUNNING"  # 3 batches out
+    assert store.record_target("run-3", target_result("111111111111"))["status"] == "RUNNING"
+    assert store.record_target("run-3", target_result("111111111111"))["status"] == "RUNNING"
+    final = store.record_target("run-3", target_result("111111111111"))
+    assert (final["status"], final["targets_done"]) == ("COMPLETED", 1)
+    run = store.get_run("run-3")
+    assert run is not None
+    [target] = run["targets"]
+    assert (target["status"], target["stacks"], target["pending"]) == ("DONE", 4, 0)

@@ -37,6 +37,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
         findings_publisher(settings),
         work_queue(settings.queue_url),
         remaining_seconds=lambda: lambda_context.get_remaining_time_in_millis() / 1000,
+        stacks_per_message=settings.stacks_per_message,
     )
     logger.info("target audited", extra={"run_id": item.run_id, **outcome.result.summary()})
 
