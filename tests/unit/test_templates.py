@@ -26,11 +26,14 @@ def test_the_api_requires_aws_iam_auth() -> None:
     assert api["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
 
 
-def test_the_worker_may_assume_only_the_audit_role_name() -> None:
+def test_the_worker_may_assume_only_the_audit_role_name_and_only_with_the_external_id() -> None:
     worker = load(TEMPLATE)["Resources"]["WorkerFunction"]
     assume = [s for s in statements(worker) if "sts:AssumeRole" in s["Action"]]
     assert [s["Resource"] for s in assume] == [
         {"Sub": "arn:${AWS::Partition}:iam::*:role/${AuditRoleName}"}
+    ]
+    assert [s["Condition"] for s in assume] == [
+        {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
     ]
 
 
