@@ -15,7 +15,7 @@ import json
 import os
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -23,6 +23,7 @@ import boto3
 from driftwarden.settings import clear_settings
 from driftwarden.wiring import clear_wiring
 from emulator.faults import FaultKind, FaultRule
+from emulator.lambda_runtime import LambdaContext, api_gateway_event, receive_sqs_records
 from emulator.seed import (
     AUDIT_ROLE_NAME,
     SeededOrganization,
@@ -74,22 +75,6 @@ def seed() -> SeededOrganization:
     return organization
 
 
-LAMBDA_CONTEXT_REMAINING_MS = 900_000
-
-
-@dataclass
-class DemoContext:
-    """What the handlers read of Lambda's context object."""
-
-    function_name: str = "driftwarden-demo"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:driftwarden-demo"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    def get_remaining_time_in_millis(self) -> int:
-        return LAMBDA_CONTEXT_REMAINING_MS
-
-
 @dataclass
 class DemoRun:
     run: dict[str, Any]
@@ -125,31 +110,14 @@ def create_service_resources() -> str:
 
 
 def drain_queue(queue_url: str) -> list[dict[str, Any]]:
-    """Up to ten queued work items, as the SQS records of a worker event."""
-    sqs = boto3.client("sqs", region_name=HOME_REGION)
-    got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
-    records = []
-    for message in got.get("Messages", []):
-        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-        records.append({"messageId": message["MessageId"], "receiptHandle": "demo",
-                        "body": message["Body"], "attributes": {}, "messageAttributes": {},
-                        "md5OfBody": "", "eventSource": "aws:sqs",
-                        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:demo",
-                        "awsRegion": HOME_REGION})  # fmt: skip
-    return records
+    return receive_sqs_records(boto3.client("sqs", region_name=HOME_REGION), queue_url)
 
 
 def api_get(path: str, query: dict[str, str] | None = None) -> Any:
     """GET through the API handler, as API Gateway would call it."""
     from driftwarden.handlers import api
 
-    event = {"httpMethod": "GET", "path": path, "resource": "/{proxy+}", "headers": {},
-             "queryStringParameters": query,
-             "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()},
-             "requestContext": {"httpMethod": "GET", "path": path, "stage": "demo",
-                                "requestId": str(uuid.uuid4())},
-             "body": None, "isBase64Encoded": False}  # fmt: skip
-    response = api.handler(event, DemoContext())
+    response = api.handler(api_gateway_event("GET", path, query), LambdaContext())
     if response["statusCode"] != 200:
         raise RuntimeError(f"GET {path}: {response['statusCode']} {response['body']}")
     return json.loads(response["body"])
@@ -169,11 +137,11 @@ def audit(organization: SeededOrganization) -> DemoRun:
                        "source": "aws.events", "account": "123456789012",
                        "time": "2026-11-21T06:00:00Z", "region": HOME_REGION, "resources": [],
                        "detail": {}}  # fmt: skip
-    run_id = schedule.handler(scheduled_event, DemoContext())["run_id"]
+    run_id = schedule.handler(scheduled_event, LambdaContext())["run_id"]
     work_items = 0
     while records := drain_queue(queue_url):
         work_items += len(records)
-        worker.handler({"Records": records}, DemoContext())
+        worker.handler({"Records": records}, LambdaContext())
     stacks = []
     for member in organization.members:
         page = api_get("/stacks", {"account": member.account_id, "limit": "100"})

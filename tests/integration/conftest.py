@@ -16,6 +16,7 @@ from driftwarden.settings import clear_settings
 from driftwarden.wiring import clear_wiring
 from emulator import drift
 from emulator.faults import FaultInjector
+from emulator.lambda_runtime import receive_sqs_records
 from emulator.seed import (
     SeededOrganization,
     deploy_stack,
@@ -36,20 +37,6 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 @dataclass
-class LambdaContext:
-    """What handlers read of Lambda's context object."""
-
-    function_name: str = "driftwarden-test"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:driftwarden-test"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-    remaining_millis: int = 300_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_millis
-
-
-@dataclass
 class Service:
     organization: SeededOrganization
     queue_url: str
@@ -58,16 +45,9 @@ class Service:
     def drain(self) -> list[dict[str, Any]]:
         """Every queued message, as SQS records of a worker event."""
         records: list[dict[str, Any]] = []
-        while True:
-            got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
-            if not got.get("Messages"):
-                return records
-            for message in got["Messages"]:
-                self.sqs.delete_message(QueueUrl=self.queue_url,
-                                        ReceiptHandle=message["ReceiptHandle"])  # fmt: skip
-                record = load_event("worker.json")["Records"][0]
-                records.append({**record, "messageId": message["MessageId"],
-                                "body": message["Body"]})  # fmt: skip
+        while batch := receive_sqs_records(self.sqs, self.queue_url):
+            records.extend(batch)
+        return records
 
 
 @pytest.fixture

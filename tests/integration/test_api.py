@@ -21,7 +21,8 @@ from driftwarden.api_models import (
 )
 from driftwarden.handlers import api, schedule, worker
 from driftwarden.openapi import document
-from tests.integration.conftest import EVENTS, LambdaContext, Service, load_event
+from emulator.lambda_runtime import LambdaContext, api_gateway_event
+from tests.integration.conftest import EVENTS, Service, load_event
 
 pytestmark = pytest.mark.integration
 
@@ -33,11 +34,7 @@ def call(event: dict[str, Any]) -> tuple[int, Any]:
 
 def request(method: str, path: str, query: dict[str, str] | None = None,
             body: Any = None) -> tuple[int, Any]:  # fmt: skip
-    event = load_event("api_summary.json")
-    event.update(httpMethod=method, path=path, queryStringParameters=query,
-                 multiValueQueryStringParameters={k: [v] for k, v in (query or {}).items()},
-                 body=json.dumps(body) if body is not None else None)  # fmt: skip
-    return call(event)
+    return call(api_gateway_event(method, path, query, body))
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ from schemathesis.specs.openapi.checks import (
 
 from driftwarden.handlers import api, schedule, worker
 from driftwarden.openapi import document
-from tests.integration.conftest import LambdaContext, Service, load_event
+from emulator.lambda_runtime import LambdaContext
+from tests.integration.conftest import Service, load_event
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,9 @@ from driftwarden.handlers import schedule, stack_events, worker
 from driftwarden.settings import clear_settings
 from emulator import drift
 from emulator.faults import FaultInjector, FaultKind, FaultRule
+from emulator.lambda_runtime import LambdaContext
 from emulator.seed import deploy_stack, member_session
-from tests.integration.conftest import HOME, REGION, LambdaContext, Service, load_event
+from tests.integration.conftest import HOME, REGION, Service, load_event
 
 pytestmark = pytest.mark.integration
 
