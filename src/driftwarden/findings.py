@@ -175,7 +175,6 @@ class FindingsPublisher:
                 name="DetectionSeconds", unit=MetricUnit.Seconds, value=stack.detection_seconds
             )
         document: dict[str, Any] = dict(metrics.serialize_metric_set())
-        metrics.clear_metrics()
         if self.metrics_stream is None and os.environ.get("POWERTOOLS_METRICS_DISABLED") == "true":
             return document  # Powertools' switch for metrics, honoured here too
         # CloudWatch reads EMF from the function's stdout.

@@ -5,6 +5,7 @@ Tests change the environment and call `clear_settings()` (a fixture does) so not
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
 from typing import Any, TypeVar
@@ -77,8 +78,6 @@ class WorkerSettings(HandlerSettings):
     @classmethod
     def _json(cls, value: Any) -> Any:
         if isinstance(value, str):
-            import json
-
             return json.loads(value) if value.strip() else ()
         return value
 
