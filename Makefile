@@ -14,16 +14,18 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 SAM_PYTHON_ENV := PYENV_VERSION=3.13.0
 REGION ?= us-east-1
 
-.PHONY: help setup demo bench openapi test unit lint format typecheck validate build clean
+.PHONY: help setup demo bench openapi test unit browser lint format typecheck validate build clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 # The stamp depends on the requirement files, so a change to them reinstalls.
-$(VENV)/.stamp: requirements-dev.txt layers/common/requirements.txt
+$(VENV)/.stamp: requirements-dev.txt requirements-cli.txt layers/common/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) pip install --quiet --python $(PY) -r requirements-dev.txt
+	# the `driftwarden` command (editable: it runs this checkout's code)
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 
 $(SAM_VENV)/.stamp: requirements-sam.txt $(VENV)/.stamp
@@ -59,8 +61,16 @@ format: $(VENV)/.stamp  ## apply ruff's fixes and formatting
 
 typecheck: lint
 
-unit: $(VENV)/.stamp  ## the tests alone, without lint
+unit: $(VENV)/.stamp browser  ## the tests alone, without lint
 	$(PY) -m pytest --cov --cov-report=term
+
+# The report's browser test drives Debian's Chromium (Playwright's own download cannot run here).
+browser:  ## install Debian's chromium for the browser test (needs root or sudo)
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }; }
+	@chromium --version 2>/dev/null
 
 test: lint validate unit  ## lint, type check, template check and every test
 

@@ -16,6 +16,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -80,6 +81,10 @@ class DemoRun:
     run: dict[str, Any]
     stacks: list[dict[str, Any]]  # GET /stacks/{account}/{region}/{stack} answers
     work_items: int
+    report_html: str  # GET /report
+
+
+REPORT_PATH = Path("artifacts/demo-report.html")
 
 
 def service_environment(organization: SeededOrganization, queue_url: str) -> dict[str, str]:
@@ -114,13 +119,17 @@ def drain_queue(queue_url: str) -> list[dict[str, Any]]:
 
 
 def api_get(path: str, query: dict[str, str] | None = None) -> Any:
-    """GET through the API handler, as API Gateway would call it."""
+    """GET through the API handler, as API Gateway would call it; the JSON body."""
+    return json.loads(api_get_text(path, query))
+
+
+def api_get_text(path: str, query: dict[str, str] | None = None) -> str:
     from driftwarden.handlers import api
 
     response = api.handler(api_gateway_event("GET", path, query), LambdaContext())
     if response["statusCode"] != 200:
         raise RuntimeError(f"GET {path}: {response['statusCode']} {response['body']}")
-    return json.loads(response["body"])
+    return str(response["body"])
 
 
 def audit(organization: SeededOrganization) -> DemoRun:
@@ -149,7 +158,8 @@ def audit(organization: SeededOrganization) -> DemoRun:
             stacks.append(api_get(
                 f"/stacks/{item['account_id']}/{item['region']}/{item['stack_name']}"
             ))  # fmt: skip
-    return DemoRun(run=api_get(f"/runs/{run_id}"), stacks=stacks, work_items=work_items)
+    return DemoRun(run=api_get(f"/runs/{run_id}"), stacks=stacks, work_items=work_items,
+                   report_html=api_get_text("/report"))  # fmt: skip
 
 
 def render(demo: DemoRun) -> str:
@@ -241,8 +251,12 @@ def main() -> int:
         print(f"emulator on {emulator.endpoint_url}; seeded organization "  # noqa: T201
               f"{organization.organization_id}; {AUDIT_ROLE_NAME} denied in {denied}")  # fmt: skip
         started = time.monotonic()
-        print(render(audit(organization)))  # noqa: T201
+        run = audit(organization)
+        print(render(run))  # noqa: T201
         print(f"\naudit took {time.monotonic() - started:.1f}s")  # noqa: T201
+        REPORT_PATH.parent.mkdir(exist_ok=True)
+        REPORT_PATH.write_text(run.report_html, encoding="utf-8")
+        print(f"drift report (GET /report): {REPORT_PATH.resolve()}")  # noqa: T201
     finally:
         emulator.stop()
     return 0

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from emulator.demo import DemoRun
+    from emulator.faults import FaultInjector
 
 pytest_plugins = ["emulator.fixtures"]
 
@@ -69,3 +74,26 @@ def loopback_only_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return original_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture
+def demo_run(aws_emulator: FaultInjector, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoRun]:
+    """`make demo`'s audit in process: the seeded organization through the service's own path
+    (schedule -> queue -> worker -> API), with the third member's audit role denied."""
+    from driftwarden.settings import clear_settings
+    from driftwarden.wiring import clear_wiring
+    from emulator import demo
+    from emulator.faults import FaultKind, FaultRule
+
+    organization = demo.seed()
+    # The demo writes its service settings into the environment; monkeypatch restores them.
+    for name in demo.service_environment(organization, "queue"):
+        monkeypatch.setenv(name, "")  # records the original value (or absence) to restore
+        monkeypatch.delenv(name)
+    denied = organization.members[demo.DENIED_MEMBER].account_id
+    aws_emulator.add(
+        FaultRule(FaultKind.ACCESS_DENIED, service="sts", operation="AssumeRole", account_id=denied)
+    )
+    yield demo.audit(organization)
+    clear_settings()
+    clear_wiring()

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from driftwarden.ignore_rules import IgnoreRule
 
 ManagerForAccount = Callable[[str], AWSClientManager]
+# Told (target, root stacks done, root stacks in all) as an audit goes: for progress bars.
+ProgressListener = Callable[[Target, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class DriftEngine:
         *,
         start_detections: bool = True,
         max_stacks: int | None = None,
+        progress: ProgressListener | None = None,
     ) -> TargetResult:
         """Audit one target; with `remaining_seconds`, stop in time and hand back the rest.
         Without `start_detections`, read what the stacks' latest detections found. With
@@ -150,15 +153,21 @@ class DriftEngine:
             ignore_rules=self.ignore_rules,
             start_detections=start_detections,
             max_trees=max_stacks,
+            on_progress=(lambda done, total: progress(target, done, total)) if progress else None,
         )
         return audit.run()
 
     def audit(
-        self, targets: Sequence[Target], remaining_seconds: Callable[[], float] | None = None
+        self,
+        targets: Sequence[Target],
+        remaining_seconds: Callable[[], float] | None = None,
+        progress: ProgressListener | None = None,
     ) -> list[TargetResult]:
         """Audit targets in parallel; results come back in the order of `targets`."""
         if not targets:
             return []
         workers = min(len(targets), self.settings.max_parallel_targets)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audit") as pool:
-            return list(pool.map(lambda t: self.audit_target(t, remaining_seconds), targets))
+            return list(pool.map(
+                lambda t: self.audit_target(t, remaining_seconds, progress=progress), targets
+            ))  # fmt: skip

@@ -90,6 +90,10 @@ class StackEventsSettings(HandlerSettings):
 class ApiSettings(HandlerSettings):
     queue_url: str
     idempotency_hours: int = Field(default=1, ge=1, le=24)
+    # GET /report: stacks read from the table at most (worst first), and the page's size cap
+    # (a Lambda response carries at most 6 MB).
+    report_max_stacks: int = Field(default=500, ge=1, le=5000)
+    report_max_bytes: int = Field(default=5_500_000, ge=100_000, le=5_900_000)
 
 
 @cache

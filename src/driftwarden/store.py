@@ -18,7 +18,7 @@ import binascii
 import contextlib
 import gzip
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -275,6 +275,40 @@ class ResultStore:
         response = self.client.query(**params)
         checks = [_stored(_plain(item)) for item in response.get("Items", [])]
         return checks, encode_cursor(response.get("LastEvaluatedKey"))
+
+    def timeline(
+        self, account_id: str, region: str, stack_name: str, limit: int = 30
+    ) -> list[dict[str, Any]]:
+        """The newest `limit` checks of a stack as points (when, state, drifted resources),
+        newest first; the details stay in the table."""
+        response = self.client.query(
+            TableName=self.table_name,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :check)",
+            ExpressionAttributeValues=_item(
+                {":pk": stack_key(account_id, region, stack_name), ":check": "CHECK#"}
+            ),
+            ProjectionExpression="checked_at, #s, drifted_resources",
+            ExpressionAttributeNames={"#s": "state"},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_public(_plain(item)) for item in response.get("Items", [])]
+
+    def latest_summaries(self, account: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every stack's latest summary (all pages), of one account or of all (by state)."""
+        partitions = (
+            [("GSI2", "GSI2PK", f"ACCOUNT#{account}")]
+            if account
+            else [("GSI1", "GSI1PK", f"STATE#{state.value}") for state in StackState]
+        )
+        for index, attribute, partition in partitions:
+            cursor = None
+            while True:
+                page = self._query_index(index, attribute, partition, 1000, cursor)
+                yield from page.items
+                cursor = page.cursor
+                if cursor is None:
+                    break
 
     def list_by_state(self, state: StackState, limit: int = 50, cursor: str | None = None) -> Page:
         return self._query_index("GSI1", "GSI1PK", f"STATE#{state.value}", limit, cursor)

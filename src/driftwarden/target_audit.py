@@ -111,6 +111,7 @@ class TargetAudit:
         adopt_timeout_seconds: float = 900.0,
         start_detections: bool = True,
         max_trees: int | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.target = target
         self.cloudformation = cloudformation
@@ -123,6 +124,8 @@ class TargetAudit:
         self.adopt_timeout_seconds = adopt_timeout_seconds
         self.start_detections = start_detections
         self.max_trees = max_trees  # more root stacks than this go back as a continuation
+        self.on_progress = on_progress  # (root stacks done, root stacks in all)
+        self._progress_reported: int | None = None
         self._today: date = clock.wall().date()
         self._pending: deque[tuple[_Tree, Any]] = deque()
         self._running: list[_Detection] = []
@@ -147,10 +150,12 @@ class TargetAudit:
                 deferred = [tree.root_name for tree in trees[self.max_trees :]]
                 trees = trees[: self.max_trees]
             self._pending.extend((tree, stack) for tree in trees for stack in tree.members)
+            self._report_progress(trees)
             while (self._pending or self._running or self._finished) and not (
                 self.clock.out_of_time()
             ):
                 self._step()
+                self._report_progress(trees)
         except AwsKitError as error:
             # A broken account (denied role, open circuit, retries exhausted): this target stops
             # here; other targets are unaffected.
@@ -173,6 +178,14 @@ class TargetAudit:
         result.throttled_calls = self.budget.throttles
         result.detection_limit_hits = self.budget.detection_limits
         return result
+
+    def _report_progress(self, trees: list[_Tree]) -> None:
+        if self.on_progress is None:
+            return
+        done = sum(tree.done or tree.skipped for tree in trees)
+        if done != self._progress_reported:
+            self._progress_reported = done
+            self.on_progress(done, len(trees))
 
     def _step(self) -> None:
         """Do the most useful next thing: read a finished detection; start another while the

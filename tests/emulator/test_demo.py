@@ -4,7 +4,6 @@ organization finds the seeded drift and the denied account, and logs no credenti
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -13,28 +12,10 @@ from moto.sts.models import sts_backends
 from driftwarden.settings import clear_settings
 from driftwarden.wiring import clear_wiring
 from emulator import demo
-from emulator.faults import FaultInjector, FaultKind, FaultRule
+from emulator.faults import FaultInjector
 from tests.conftest import FAKE_SECRET_KEY
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def demo_run(
-    aws_emulator: FaultInjector, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[demo.DemoRun]:
-    organization = demo.seed()
-    # The demo writes its service settings into the environment; monkeypatch restores them.
-    for name in demo.service_environment(organization, "queue"):
-        monkeypatch.setenv(name, "")  # records the original value (or absence) to restore
-        monkeypatch.delenv(name)
-    denied = organization.members[demo.DENIED_MEMBER].account_id
-    aws_emulator.add(
-        FaultRule(FaultKind.ACCESS_DENIED, service="sts", operation="AssumeRole", account_id=denied)
-    )
-    yield demo.audit(organization)
-    clear_settings()
-    clear_wiring()
 
 
 def test_demo_audit_finds_the_seeded_drift_and_the_denied_account(

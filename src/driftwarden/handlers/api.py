@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -36,6 +37,8 @@ from driftwarden.api_models import (
     Summary,
 )
 from driftwarden.models import StackState
+from driftwarden.report.data import report_from_store
+from driftwarden.report.page import CONTENT_SECURITY_POLICY, render_report_within
 from driftwarden.settings import ApiSettings, settings_for
 from driftwarden.store import ResultStore, StoredCheck, timestamp
 from driftwarden.wiring import idempotency, result_store, store_for, work_queue
@@ -223,6 +226,33 @@ def get_run(run_id: Annotated[str, Path(max_length=128)]) -> Run:
 @app.get("/summary", responses=responses(Summary))
 def get_summary() -> Summary:
     return Summary(stacks_by_state=_store().count_by_state())
+
+
+# --- the report -----------------------------------------------------------------------------------
+
+REPORT_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@app.get("/report", responses={200: {"description": "The drift report: one self-contained "
+                                      "HTML page (no scripts, no requests)",
+                                      "content": {"text/html": {"schema": {"type": "string"}}}},
+                                **ERRORS})  # fmt: skip
+def get_report(
+    account: Annotated[str | None, Query(pattern=ACCOUNT_ID)] = None,
+    region: Annotated[str | None, Query(pattern=REGION)] = None,
+    redact_values: Annotated[bool, Query()] = False,
+) -> Response[str]:
+    """The drift report of the latest results, worst stacks first (as `driftwarden report`)."""
+    settings = settings_for(ApiSettings)
+    report = report_from_store(_store(), datetime.now(UTC), account=account, region=region,
+                               max_stacks=settings.report_max_stacks)  # fmt: skip
+    page = render_report_within(report, settings.report_max_bytes, redact_values=redact_values)
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=page,
+                    headers=REPORT_HEADERS)  # fmt: skip
 
 
 @logger.inject_lambda_context
