@@ -80,6 +80,37 @@ def test_what_the_reads_return(audited: Service) -> None:
     assert len(run["targets"]) == 2
 
 
+def test_the_report_is_one_self_contained_html_page_of_the_latest_results(
+    audited: Service,
+) -> None:
+    response = api.handler(load_event("api_get_report.json"), LambdaContext())
+
+    assert response["statusCode"] == 200
+    headers = {k: v[0] for k, v in response["multiValueHeaders"].items()}
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+    page = response["body"]
+    assert page.startswith("<!doctype html>")
+    assert 'id="s-111111111111-eu-west-1-orders" data-state="DRIFTED"' in page
+    assert "<code>/VisibilityTimeout</code>" in page
+    assert "<td>60</td><td>120</td>" in page
+    assert "222222222222" not in page  # ?account= kept only member 1
+    assert "<script" not in page
+    assert re.findall(r'(?:src|href)="([^#][^"]*)"', page) == []  # nothing fetched or left to
+
+
+def test_the_report_leaves_values_out_when_asked(audited: Service) -> None:
+    event = load_event("api_get_report.json")
+    event["queryStringParameters"]["redact_values"] = "true"
+    event["multiValueQueryStringParameters"]["redact_values"] = ["true"]
+
+    page = api.handler(event, LambdaContext())["body"]
+
+    assert "<code>/VisibilityTimeout</code>" in page
+    assert "<td>(redacted)</td><td>(redacted)</td>" in page
+    assert "<td>120</td>" not in page
+
+
 def test_posting_the_same_check_twice_queues_it_once(audited: Service) -> None:
     first_status, first = call(load_event("api_post_check.json"))
     second_status, second = call(load_event("api_post_check.json"))
@@ -109,6 +140,8 @@ def test_posting_the_same_check_twice_queues_it_once(audited: Service) -> None:
             {"account_id": "111111111111", "region": "eu-west-1", "extra": True},
             422,
         ),
+        ("GET", "/report", {"account": "12"}, None, 422),
+        ("GET", "/report", {"region": "Mars"}, None, 422),
         ("GET", "/nowhere", None, None, 404),
     ],
 )
@@ -134,7 +167,7 @@ def test_every_documented_operation_has_a_sample_event() -> None:
         for path, item in json.loads(document())["paths"].items()
         for method in item
     ]
-    assert len(operations) == 8
+    assert len(operations) == 9
     for method, pattern in operations:
         assert any(e["httpMethod"] == method and pattern.match(e["path"]) for e in samples), (
             f"no events/api_*.json for {method} {pattern.pattern}"

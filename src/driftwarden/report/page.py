@@ -151,7 +151,7 @@ def render_report(report: DriftReport, *, redact_values: bool = False) -> str:
         _problems(report),
         *(_target_section(report, key, cell) for key, cell in sorted(report.cells().items())),
         "</main>",
-        f"<footer>driftwarden · {len(report.stacks)} stacks{omitted}"
+        f"<footer>driftwarden · {_count(len(report.stacks), 'stack')}{omitted}"
         + (" · values redacted" if redact_values else "")
         + "</footer>",
         "</body></html>",
@@ -178,8 +178,9 @@ def _header(report: DriftReport) -> str:
     return (
         "<header><h1>Drift report</h1>"
         f'<p class="meta">Generated {_when(report.generated_at)} from '
-        f"{escape(source.get(report.source, report.source))} · {len(report.stacks)} stacks in "
-        f"{len(accounts)} accounts &times; {len(regions)} regions</p>"
+        f"{escape(source.get(report.source, report.source))} · "
+        f"{_count(len(report.stacks), 'stack')} in {_count(len(accounts), 'account')} &times; "
+        f"{_count(len(regions), 'region')}</p>"
         f'<div class="totals">{chips}</div>'
         f'<p class="meta">Coverage: {checked} of {total} resources checked'
         f"{f', {total - checked} could not be checked' if total - checked else ''}.</p>"
