@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from driftwarden.cli import EXIT_DRIFT, EXIT_ERROR, EXIT_IN_SYNC, main
+from driftwarden.cli import EXIT_DRIFT, EXIT_ERROR, EXIT_IN_SYNC, EXIT_OK, main
 from emulator import drift
+from emulator.demo import TABLE as DEMO_TABLE
+from emulator.demo import DemoRun
 from emulator.faults import FaultInjector, FaultKind, FaultRule
 from emulator.seed import (
     AUDIT_ROLE_NAME,
@@ -87,7 +93,169 @@ def test_an_account_that_cannot_be_audited_exits_2(
     assert "PERMISSION: User is not authorized to perform: AssumeRole" in row
 
 
-def test_bad_arguments_exit_2() -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["scan", "--format", "yaml"], out=io.StringIO(), err=io.StringIO())
-    assert exited.value.code == EXIT_ERROR
+def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "--format", "yaml"]) == EXIT_ERROR
+    assert "invalid choice: 'yaml'" in capsys.readouterr().err
+
+
+class Terminal(io.StringIO):
+    """stderr as a terminal, so the progress bars are drawn."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_scan_draws_a_progress_bar_per_target_on_a_terminal(
+    organization: SeededOrganization,
+) -> None:
+    err = Terminal()
+    accounts = [a for m in organization.members for a in ("--account", m.account_id)]
+
+    code = main(["scan", *accounts, "--region", REGION, "--role-name", AUDIT_ROLE_NAME,
+                 "--external-id", organization.external_id],
+                out=io.StringIO(), err=err)  # fmt: skip
+
+    assert code == EXIT_IN_SYNC
+    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err.getvalue())  # without colours and moves
+    for member in organization.members:
+        assert re.search(rf"{member.account_id} {REGION} ━+ 1/1 stacks", drawn), drawn
+        assert f"{member.account_id} {REGION}: 1 stack checked (1 in_sync)" in drawn
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def test_report_of_two_scans_shows_the_drift_with_its_age_and_history(
+    organization: SeededOrganization, tmp_path: Path
+) -> None:
+    # Given a scan in sync, then drift, then a second scan (both saved as JSON)
+    first, second = tmp_path / "monday.json", tmp_path / "tuesday.json"
+    first.write_text(scan(organization, "--format", "json", members=1)[1])
+    make_drift(member_session(organization.members[0].account_id, REGION), REGION, "orders",
+               "Queue")  # fmt: skip
+    second.write_text(scan(organization, "--format", "json", members=1)[1])
+    output = tmp_path / "report.html"
+
+    # When the report is made of both
+    out = io.StringIO()
+    code = main(["report", str(first), str(second), "-o", str(output)], out=out)
+
+    # Then it is written, and shows the drift, how long it has lasted and both checks
+    assert code == EXIT_IN_SYNC
+    assert out.getvalue().strip() == f"{output}: 1 stack, 1 drifted"
+    page = output.read_text()
+    account = organization.members[0].account_id
+    assert f'id="s-{account}-{REGION}-orders" data-state="DRIFTED"' in page
+    assert "drifted for less than a minute" in page
+    assert re.findall(r'<i class="(\w+)" title=', page) == ["IN_SYNC", "DRIFTED"]
+    assert "<td>60</td><td>120</td>" in page
+
+
+def test_report_from_the_services_table_includes_the_accounts_it_could_not_audit(
+    demo_run: DemoRun, tmp_path: Path
+) -> None:
+    output = tmp_path / "report.html"
+
+    code = main(["report", "--table", DEMO_TABLE, "--region", "us-east-1", "-o", str(output)],
+                out=io.StringIO())  # fmt: skip
+
+    assert code == EXIT_IN_SYNC
+    page = output.read_text()
+    assert page.count('<details class="stack"') == 3  # us-east-1's stacks
+    assert 'data-account="333333333333" data-region="us-east-1"><a' in page
+    assert "PERMISSION (AccessDenied)" in page
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["report"], "give scan JSON files or --table, one of the two"),
+        (["report", "scan.json", "--table", "t"], "give scan JSON files or --table"),
+        (["report", "missing.json"], "cannot read missing.json"),
+        (["report", "broken.json"], "broken.json is not the JSON of `driftwarden scan"),
+    ],
+)
+def test_report_with_bad_input_exits_2_and_keeps_the_previous_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, arguments: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("broken.json").write_text('[{"account_id": "1"}]')
+    Path("scan.json").write_text("[]")
+    Path("drift-report.html").write_text("previous")
+    err = io.StringIO()
+
+    assert main(arguments, out=io.StringIO(), err=err) == EXIT_ERROR
+
+    assert message in err.getvalue()
+    assert Path("drift-report.html").read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+# --- validate-setup --------------------------------------------------------------------------
+
+
+def validate(organization: SeededOrganization, *extra: str) -> tuple[int, str]:
+    out = io.StringIO()
+    accounts = [a for m in organization.members for a in ("--account", m.account_id)]
+    code = main(["validate-setup", *accounts, "--region", REGION, "--role-name",
+                 AUDIT_ROLE_NAME, *extra], out=out, err=io.StringIO())  # fmt: skip
+    return code, out.getvalue()
+
+
+def test_validate_setup_passes_when_every_role_can_be_assumed_and_detect_drift(
+    organization: SeededOrganization,
+) -> None:
+    code, output = validate(organization, "--external-id", organization.external_id)
+
+    assert code == EXIT_OK
+    assert output.splitlines()[0].startswith("ok    caller")
+    assert "assume DriftwardenAudit with the ExternalId" in output
+    assert output.count("cloudformation:DetectStackDrift") == 2
+    assert output.strip().endswith("11 of 11 checks passed.")
+
+
+def test_validate_setup_names_each_missing_piece_with_its_fix(
+    organization: SeededOrganization, aws_emulator: FaultInjector
+) -> None:
+    # Given member 1's role lacks DetectStackDrift and member 2's role cannot be assumed
+    lacking, unreachable = (m.account_id for m in organization.members)
+    aws_emulator.add(FaultRule(FaultKind.ACCESS_DENIED, service="cloudformation",
+                               operation="DetectStackDrift", account_id=lacking))  # fmt: skip
+    aws_emulator.add(FaultRule(FaultKind.ACCESS_DENIED, service="sts", operation="AssumeRole",
+                               account_id=unreachable))  # fmt: skip
+
+    code, output = validate(organization)
+
+    assert code == EXIT_ERROR
+    lines = output.splitlines()
+    denied = lines.index(f"FAIL  {lacking} {REGION:<13} cloudformation:DetectStackDrift: denied")
+    assert lines[denied + 1].startswith("      fix: Allow cloudformation:DetectStackDrift in the "
+                                        f"audit role's policy in {lacking}")  # fmt: skip
+    assumed = next(i for i, line in enumerate(lines) if line.startswith(f"FAIL  {unreachable}"))
+    assert "assume DriftwardenAudit: AccessDenied" in lines[assumed]
+    assert "Deploy member-role.yaml in " + unreachable in lines[assumed + 1]
+    assert "Pass --external-id" in lines[assumed + 2]
+    assert not any(line.startswith(f"ok    {unreachable} {REGION}") for line in lines)
+    assert output.strip().endswith("fix the 2 above and run it again.")
+
+
+def test_validate_setup_without_credentials_says_how_to_provide_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    out = io.StringIO()
+
+    assert main(["validate-setup", "--region", REGION], out=out) == EXIT_ERROR
+
+    assert "FAIL  caller" in out.getvalue()
+    assert "no AWS credentials found" in out.getvalue()
+    assert "fix: " in out.getvalue()
+
+
+def test_the_driftwarden_command_is_installed() -> None:
+    command = Path(sys.executable).parent / "driftwarden"
+    completed = subprocess.run([str(command), "--help"], capture_output=True, text=True,  # noqa: S603 (our own command)
+                               check=False)  # fmt: skip
+    assert completed.returncode == 0
+    assert "validate-setup" in completed.stdout

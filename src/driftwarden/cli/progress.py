@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from driftwarden.models import TargetResult
 from driftwarden.targets import Target
+from driftwarden.wording import count
 
 
 class TargetProgress:
@@ -51,4 +52,6 @@ def describe(result: TargetResult) -> str:
     counts = result.summary()
     states = ("DRIFTED", "IN_SYNC", "PARTIAL", "NOT_CHECKED", "FAILED")
     found = ", ".join(f"{counts[state]} {state.lower()}" for state in states if counts[state])
-    return f"{where}: {len(result.stacks)} stacks checked" + (f" ({found})" if found else "")
+    return f"{where}: {count(len(result.stacks), 'stack')} checked" + (
+        f" ({found})" if found else ""
+    )

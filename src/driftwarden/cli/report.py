@@ -21,6 +21,7 @@ from driftwarden.models import TargetResult
 from driftwarden.report.data import DriftReport, report_from_scans, report_from_store
 from driftwarden.report.page import render_report
 from driftwarden.store import ResultStore
+from driftwarden.wording import count
 
 _SCAN = TypeAdapter(list[TargetResult])
 
@@ -97,9 +98,9 @@ def write_atomically(path: Path, text: str) -> None:
 
 def _summary(report: DriftReport) -> str:
     drifted = sum(stack.result.state.value == "DRIFTED" for stack in report.stacks)
-    text = f"{len(report.stacks)} stacks, {drifted} drifted"
+    text = f"{count(len(report.stacks), 'stack')}, {drifted} drifted"
     if report.failed_targets:
-        text += f", {len(report.failed_targets)} targets not audited"
+        text += f", {count(len(report.failed_targets), 'target')} not audited"
     if report.omitted_stacks:
         text += f", {report.omitted_stacks} more not shown (--max-stacks)"
     return text

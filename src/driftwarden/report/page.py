@@ -16,6 +16,7 @@ from driftwarden.models import ResourceDrift, StackState
 from driftwarden.redaction import redact_stack
 from driftwarden.report.data import SEVERITY, DriftReport, ReportStack, worst_state
 from driftwarden.report.diff import side_by_side
+from driftwarden.wording import count as _count
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -347,10 +348,6 @@ def _stack_body(stack: ReportStack) -> str:
         )
         parts.append(f'<h3>History</h3><ol class="history">{items}</ol>')
     return "".join(parts)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _resource(resource: ResourceDrift, root_stack: str) -> str:
