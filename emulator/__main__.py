@@ -6,11 +6,13 @@ Point the SDK at it with AWS_ENDPOINT_URL=http://127.0.0.1:PORT and any fake cre
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
+from emulator.seed import AUDIT_ROLE_NAME
 from emulator.server import Emulator, EmulatorOptions, load_fault_rules
 
 
@@ -59,6 +61,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--seed", type=int, default=0, help="random seed for rate-based faults (default: 0)"
     )
+    parser.add_argument(
+        "--demo-organization",
+        action="store_true",
+        help="seed `make demo`'s organization (3 member accounts with audit roles, drifted "
+        "stacks in us-east-1 and eu-west-1) to try `driftwarden scan --emulator` on",
+    )
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
         parser.error(f"--port must be 1..65535, got {args.port}")
@@ -67,6 +75,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.cloudformation_rate is not None and args.cloudformation_rate <= 0:
         parser.error("--cloudformation-rate must be > 0")
     return args
+
+
+def seed_demo_organization(endpoint_url: str) -> str:
+    """Seed the demo's organization through the server; returns how to scan it."""
+    from emulator import demo
+
+    # Fake credentials, for the seeding calls of this process only; nothing reaches AWS.
+    os.environ.update(AWS_ENDPOINT_URL=endpoint_url, AWS_ACCESS_KEY_ID="AKIADEMO000000000000",
+                      AWS_SECRET_ACCESS_KEY="demo-secret-key",  # noqa: S106
+                      AWS_DEFAULT_REGION=demo.REGIONS[0])  # fmt: skip
+    organization = demo.seed()
+    accounts = " ".join(f"--account {m.account_id}" for m in organization.members)
+    regions = " ".join(f"--region {r}" for r in demo.REGIONS)
+    return (
+        f"seeded organization {organization.organization_id}; try:\n"
+        f"  driftwarden scan --emulator {endpoint_url} {accounts} {regions} "
+        f"--role-name {AUDIT_ROLE_NAME} --external-id {organization.external_id}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     emulator = Emulator(options).start()
     print(f"emulator listening on {emulator.endpoint_url}", flush=True)  # noqa: T201
+    if args.demo_organization:
+        print(seed_demo_organization(emulator.endpoint_url), flush=True)  # noqa: T201
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())

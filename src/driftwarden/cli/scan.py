@@ -22,7 +22,7 @@ from driftwarden.cli.common import (
 )
 from driftwarden.cli.progress import TargetProgress, describe
 from driftwarden.engine import DriftEngine
-from driftwarden.models import StackState, TargetResult
+from driftwarden.models import ResourceStatus, StackState, TargetResult
 from driftwarden.redaction import redact_targets
 from driftwarden.targets import Target, TargetSelection
 
@@ -90,13 +90,18 @@ def render_table(results: list[TargetResult], markdown: bool = False) -> str:
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
                   for row in [header, *rows]]  # fmt: skip
-    differences = [(t, s, r, d) for t in results for s in t.stacks for r in s.drifted_resources
-                   for d in r.differences if not d.ignored]  # fmt: skip
-    if differences:
-        lines += ["", "Drifted properties:" if not markdown else "**Drifted properties**", ""]
-        for target, stack, resource, d in differences:
-            lines.append(f"{'- ' if markdown else '  '}{target.account_id}/{target.region}/"
-                         f"{stack.stack_name} {resource.logical_resource_id} {d.property_path}: "
-                         f"expected {d.expected_value or '-'}, actual {d.actual_value or '-'} "
-                         f"({d.difference_type})")  # fmt: skip
+    drifts = []
+    for target in results:
+        for stack in target.stacks:
+            where = f"{target.account_id}/{target.region}/{stack.stack_name}"
+            for resource in stack.drifted_resources:
+                if resource.status is ResourceStatus.DELETED:
+                    drifts.append(f"{where} {resource.logical_resource_id}: deleted")
+                drifts += [f"{where} {resource.logical_resource_id} {d.property_path}: expected "
+                           f"{d.expected_value or '-'}, actual {d.actual_value or '-'} "
+                           f"({d.difference_type})"
+                           for d in resource.differences if not d.ignored]  # fmt: skip
+    if drifts:
+        lines += ["", "**Drift**" if markdown else "Drift:", ""]
+        lines += [("- " if markdown else "  ") + drift for drift in drifts]
     return "\n".join(lines)
