@@ -2,7 +2,9 @@
 
 Rules match on service, operation, account and region. The hook sits in moto's
 `BaseResponse.call_action`, which every request passes through both in-process (mock_aws) and
-in server mode, so faults reach clients as real AWS error responses with real error codes.
+in server mode, so faults reach clients as real AWS error responses with real error codes. The
+same hook enforces the ExternalId condition of trust policies on AssumeRole, which moto does
+not (emulator/trust.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any
 
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
+
+from emulator import trust
 
 _ROLE_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/")
 
@@ -199,6 +203,15 @@ def _request_info(response: BaseResponse) -> RequestInfo:
     return RequestInfo(response.service_name or "", operation, account_id, response.region)
 
 
+def _error_response(response: BaseResponse, status: int, code: str, message: str) -> Any:
+    with warnings.catch_warnings():
+        # Throttling etc. are common errors, not in each service's model: moto warns.
+        warnings.simplefilter("ignore", UserWarning)
+        _, headers, body = response.serialized(ActionResult(InjectedFault(code, message)))
+    headers["status"] = str(status)
+    return status, headers, body
+
+
 def _call_action_with_faults(self: BaseResponse) -> Any:
     injector = _active
     if injector is not None:
@@ -206,13 +219,13 @@ def _call_action_with_faults(self: BaseResponse) -> Any:
         rule = injector.decide(request)
         if rule is not None:
             status, code, message = _ERRORS[rule.kind]
-            error = InjectedFault(code, message.format(action=request.operation))
-            with warnings.catch_warnings():
-                # Throttling etc. are common errors, not in each service's model: moto warns.
-                warnings.simplefilter("ignore", UserWarning)
-                _, headers, body = self.serialized(ActionResult(error))
-            headers["status"] = str(status)
-            return status, headers, body
+            return _error_response(self, status, code, message.format(action=request.operation))
+        if request.operation == "AssumeRole" and request.service == "sts":
+            role_arn = self._get_param("RoleArn") or ""
+            external_id = self._get_param("ExternalId")
+            denied = trust.denied_message(role_arn, external_id, request.account_id)
+            if denied:
+                return _error_response(self, 403, "AccessDenied", denied)
     return _original_call_action(self)
 
 

@@ -92,7 +92,7 @@ def seed_organization(
     """An organization whose members have fixed ids, each with the audit role.
 
     The audit role trusts `trusted_principal` (default: the management account root) and only
-    with `external_id`; moto does not enforce trust policies, but the documents are the real ones.
+    with `external_id` (the emulator enforces that condition: emulator/trust.py).
     `tags` maps a member's name to the account tags it gets.
     """
     if not 1 <= member_count <= len(MEMBER_ACCOUNT_IDS):

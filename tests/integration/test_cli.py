@@ -209,9 +209,10 @@ def test_validate_setup_passes_when_every_role_can_be_assumed_and_detect_drift(
 
     assert code == EXIT_OK
     assert output.splitlines()[0].startswith("ok    caller")
-    assert "assume DriftwardenAudit with the ExternalId" in output
+    assert output.count("assume DriftwardenAudit with the ExternalId") == 2
+    assert output.count("refuses AssumeRole without the ExternalId") == 2
     assert output.count("cloudformation:DetectStackDrift") == 2
-    assert output.strip().endswith("11 of 11 checks passed.")
+    assert output.strip().endswith("13 of 13 checks passed.")
 
 
 def test_validate_setup_names_each_missing_piece_with_its_fix(
@@ -224,7 +225,7 @@ def test_validate_setup_names_each_missing_piece_with_its_fix(
     aws_emulator.add(FaultRule(FaultKind.ACCESS_DENIED, service="sts", operation="AssumeRole",
                                account_id=unreachable))  # fmt: skip
 
-    code, output = validate(organization)
+    code, output = validate(organization, "--external-id", organization.external_id)
 
     assert code == EXIT_ERROR
     lines = output.splitlines()
@@ -232,11 +233,49 @@ def test_validate_setup_names_each_missing_piece_with_its_fix(
     assert lines[denied + 1].startswith("      fix: Allow cloudformation:DetectStackDrift in the "
                                         f"audit role's policy in {lacking}")  # fmt: skip
     assumed = next(i for i, line in enumerate(lines) if line.startswith(f"FAIL  {unreachable}"))
-    assert "assume DriftwardenAudit: AccessDenied" in lines[assumed]
-    assert "Deploy member-role.yaml in " + unreachable in lines[assumed + 1]
-    assert "Pass --external-id" in lines[assumed + 2]
+    assert "assume DriftwardenAudit with the ExternalId: AccessDenied" in lines[assumed]
+    assert (
+        f"Deploy member-role.yaml in {unreachable} (a stack or StackSet instance) with "
+        f"RoleName={AUDIT_ROLE_NAME}, WorkerRoleArn=<the service's" in lines[assumed + 1]
+    )
+    assert "Check that --external-id equals" in lines[assumed + 2]
     assert not any(line.startswith(f"ok    {unreachable} {REGION}") for line in lines)
     assert output.strip().endswith("fix the 2 above and run it again.")
+
+
+@pytest.mark.parametrize("external_id", [None, "not-the-one"])
+def test_validate_setup_says_when_the_external_id_is_missing_or_wrong(
+    organization: SeededOrganization, external_id: str | None
+) -> None:
+    code, output = validate(organization, *(["--external-id", external_id] if external_id else []))
+
+    assert code == EXIT_ERROR
+    failures = [line for line in output.splitlines() if line.startswith("FAIL")]
+    assert [line.split()[1] for line in failures] == [m.account_id for m in organization.members]
+    fix = "Pass --external-id" if external_id is None else "Check that --external-id equals"
+    assert output.count(fix) == 2
+
+
+def test_validate_setup_flags_a_role_that_trusts_without_an_external_id(
+    organization: SeededOrganization,
+) -> None:
+    # Given member 1's audit role trusts its principal with no ExternalId condition
+    loose = organization.members[0].account_id
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "sts:AssumeRole"}]}  # fmt: skip
+    member_session(loose, REGION).client("iam").update_assume_role_policy(
+        RoleName=AUDIT_ROLE_NAME, PolicyDocument=json.dumps(trust)
+    )
+
+    code, output = validate(organization, "--external-id", organization.external_id)
+
+    assert code == EXIT_ERROR
+    lines = output.splitlines()
+    flagged = lines.index(f"FAIL  {loose:<26} refuses AssumeRole without the ExternalId: "
+                          "it was assumed without one")  # fmt: skip
+    assert "Add the sts:ExternalId condition" in lines[flagged + 1]
+    assert output.count("FAIL") == 1
 
 
 def test_validate_setup_without_credentials_says_how_to_provide_them(

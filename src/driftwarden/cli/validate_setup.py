@@ -1,7 +1,8 @@
 """`driftwarden validate-setup`: can this identity audit these accounts and regions?
 
-Checks the caller's credentials, that each account's audit role can be assumed (with the
-ExternalId), and that the role may make every CloudFormation call drift detection needs. Each
+Checks the caller's credentials, that each account's audit role can be assumed with the
+ExternalId (and not without it), and that the role may make every CloudFormation call drift
+detection needs. Each
 failure is printed with its fix. Nothing is changed: a permission is probed with a call about a
 stack that does not exist, which IAM authorises (or denies) before CloudFormation looks it up.
 Exit codes: 0 every check passed, 2 something is missing.
@@ -10,13 +11,14 @@ Exit codes: 0 every check passed, 2 something is missing.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from awskit.clients import AWSClientManager
+from awskit.clients import AWSClientManager, role_arn_for
 from awskit.errors import AwsKitError, ErrorCategory, client_error_code, error_from_sdk
 from driftwarden.cli.common import (
     EXIT_ERROR,
@@ -99,6 +101,8 @@ def validate(args: argparse.Namespace) -> list[Check]:
             checks.append(assumed)
             if not assumed.passed:
                 continue
+            if args.external_id:
+                checks.append(_external_id_required(args, account, source))
         for region in target_regions(args, source):
             checks += [_probe(manager, account, region, action, probe)
                        for action, probe in PROBES.items()]  # fmt: skip
@@ -111,16 +115,44 @@ def _assume(args: argparse.Namespace, account: str, manager: AWSClientManager,
     try:
         manager.assume_role()
     except AwsKitError as error:
+        trusted = (
+            _role_of(caller_arn) or "<the service's WorkerRoleArn output, or a role you run as>"
+        )
         fixes = [
             f"Deploy member-role.yaml in {account} (a stack or StackSet instance) with "
-            f"AuditRoleName={args.role_name}, TrustedPrincipalArn={caller_arn} (or the "
-            "service's WorkerRoleArn) and the same ExternalId.",
+            f"RoleName={args.role_name}, WorkerRoleArn={trusted} and the same ExternalId.",
             "Pass --external-id with the value the role's trust policy requires."
             if not args.external_id
             else "Check that --external-id equals the role's sts:ExternalId condition.",
         ]
         return Check(account, what, False, _describe(error), fixes)
     return Check(account, what, True)
+
+
+def _role_of(caller_arn: str) -> str | None:
+    """The IAM role behind an assumed-role session ARN (member-role.yaml trusts a role)."""
+    match = re.match(r"^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([^/]+)/", caller_arn)
+    return f"arn:{match[1]}:iam::{match[2]}:role/{match[3]}" if match else None
+
+
+def _external_id_required(
+    args: argparse.Namespace, account: str, source: AWSClientManager
+) -> Check:
+    """The role must refuse anyone who comes without the ExternalId: otherwise any principal it
+    trusts can be tricked into acting on another's behalf (the confused deputy)."""
+    what = "refuses AssumeRole without the ExternalId"
+    bare = source.for_role(role_arn_for(account, args.role_name),
+                           session_name="driftwarden-validate-setup")  # fmt: skip
+    try:
+        bare.assume_role()
+    except AwsKitError as error:
+        if error.category is ErrorCategory.PERMISSION:
+            return Check(account, what, True)
+        return Check(account, what, False, _describe(error), list(error.suggestions))
+    return Check(account, what, False, "it was assumed without one", [
+        f"Add the sts:ExternalId condition to the trust policy of {args.role_name} in "
+        f"{account}: member-role.yaml has it; redeploy the role from it.",
+    ])  # fmt: skip
 
 
 def _probe(manager: AWSClientManager, account: str, region: str, action: str,
