@@ -93,9 +93,19 @@ def test_an_account_that_cannot_be_audited_exits_2(
     assert "PERMISSION: User is not authorized to perform: AssumeRole" in row
 
 
-def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["scan", "--format", "yaml"]) == EXIT_ERROR
-    assert "invalid choice: 'yaml'" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["scan", "--format", "yaml"], "invalid choice: 'yaml'"),
+        (["report", "--table", "t", "--max-stacks", "0"], "at least 1, got '0'"),
+        (["bogus"], "invalid choice: 'bogus'"),
+    ],
+)
+def test_bad_arguments_exit_2(
+    capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    assert main(arguments) == EXIT_ERROR
+    assert message in capsys.readouterr().err
 
 
 class Terminal(io.StringIO):

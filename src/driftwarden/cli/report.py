@@ -35,7 +35,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     report.add_argument("--account", help="with --table: only this account")
     report.add_argument("--region", dest="regions", action="append", default=[],
                         help="with --table: the table's region, and only stacks there")  # fmt: skip
-    report.add_argument("--max-stacks", type=int, default=2000,
+    report.add_argument("--max-stacks", type=_positive, default=2000,
                         help="with --table: at most this many stacks, worst first")  # fmt: skip
     add_credential_options(report, roles=False)
     report.add_argument("--output", "-o", type=Path, default=Path("drift-report.html"),
@@ -43,6 +43,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     report.add_argument("--redact-values", action="store_true",
                         help="leave expected and actual values out of the report")  # fmt: skip
     report.set_defaults(run=run)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
