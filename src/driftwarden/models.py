@@ -38,6 +38,11 @@ class ResourceStatus(StrEnum):
     FAILED = "FAILED"
 
 
+# Resources drift detection reached; the others count as unchecked in a stack's coverage.
+CHECKED_STATUSES = frozenset({ResourceStatus.IN_SYNC, ResourceStatus.MODIFIED,
+                              ResourceStatus.DELETED})  # fmt: skip
+
+
 class Transition(StrEnum):
     """How a stack's drift changed since its previous check; events fire on these only."""
 
@@ -78,6 +83,12 @@ class ResourceDrift(BaseModel):
     status: ResourceStatus
     differences: list[PropertyDifference] = Field(default_factory=list)
     failure_reason: str | None = None
+
+    @property
+    def checked(self) -> bool:
+        """Drift detection reached it (the coverage's `checked`); False for NOT_CHECKED,
+        UNKNOWN, UNSUPPORTED and FAILED."""
+        return self.status in CHECKED_STATUSES
 
     @property
     def drifted(self) -> bool:

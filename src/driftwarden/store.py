@@ -260,15 +260,7 @@ class ResultStore:
         cursor: str | None = None,
     ) -> tuple[list[StoredCheck], str | None]:
         """Checks of a stack, newest first."""
-        params: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :check)",
-            "ExpressionAttributeValues": _item(
-                {":pk": stack_key(account_id, region, stack_name), ":check": "CHECK#"}
-            ),
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
+        params = self._checks_query(account_id, region, stack_name, limit)
         start = decode_cursor(cursor)
         if start:
             params["ExclusiveStartKey"] = start
@@ -282,17 +274,25 @@ class ResultStore:
         """The newest `limit` checks of a stack as points (when, state, drifted resources),
         newest first; the details stay in the table."""
         response = self.client.query(
-            TableName=self.table_name,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :check)",
-            ExpressionAttributeValues=_item(
-                {":pk": stack_key(account_id, region, stack_name), ":check": "CHECK#"}
-            ),
+            **self._checks_query(account_id, region, stack_name, limit),
             ProjectionExpression="checked_at, #s, drifted_resources",
             ExpressionAttributeNames={"#s": "state"},
-            ScanIndexForward=False,
-            Limit=limit,
         )
         return [_public(_plain(item)) for item in response.get("Items", [])]
+
+    def _checks_query(
+        self, account_id: str, region: str, stack_name: str, limit: int
+    ) -> dict[str, Any]:
+        """Query parameters for a stack's CHECK# items, newest first."""
+        return {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :check)",
+            "ExpressionAttributeValues": _item(
+                {":pk": stack_key(account_id, region, stack_name), ":check": "CHECK#"}
+            ),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
 
     def latest_summaries(self, account: str | None = None) -> Iterator[dict[str, Any]]:
         """Every stack's latest summary (all pages), of one account or of all (by state)."""

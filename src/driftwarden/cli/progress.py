@@ -9,7 +9,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from driftwarden.models import TargetResult
+from driftwarden.models import StackState, TargetResult
 from driftwarden.targets import Target
 from driftwarden.wording import count
 
@@ -50,8 +50,7 @@ def describe(result: TargetResult) -> str:
     if result.error:
         return f"{where}: not audited ({result.error.category}: {result.error.message})"
     counts = result.summary()
-    states = ("DRIFTED", "IN_SYNC", "PARTIAL", "NOT_CHECKED", "FAILED")
-    found = ", ".join(f"{counts[state]} {state.lower()}" for state in states if counts[state])
+    found = ", ".join(f"{counts[state]} {state.lower()}" for state in StackState if counts[state])
     return f"{where}: {count(len(result.stacks), 'stack')} checked" + (
         f" ({found})" if found else ""
     )

@@ -62,6 +62,14 @@ class DriftReport(BaseModel):
         return cells
 
 
+def severity_rank(state: StackState | str) -> int:
+    """0 for the worst state (DRIFTED); stored states this version does not know sort last."""
+    try:
+        return SEVERITY.index(StackState(state))
+    except ValueError:
+        return len(SEVERITY)
+
+
 def worst_state(states: Iterable[StackState]) -> StackState | None:
     present = set(states)
     return next((state for state in SEVERITY if state in present), None)
@@ -118,9 +126,8 @@ def report_from_store(
     first; stacks beyond `max_stacks` are counted, not shown."""
     summaries = [s for s in store.latest_summaries(account=account)
                  if region is None or s["region"] == region]  # fmt: skip
-    rank = {state.value: number for number, state in enumerate(SEVERITY)}
-    summaries.sort(key=lambda s: (rank.get(s["state"], len(rank)), s["account_id"],
-                                  s["region"], s["stack_name"]))  # fmt: skip
+    summaries.sort(key=lambda s: (severity_rank(s["state"]), s["account_id"], s["region"],
+                                  s["stack_name"]))  # fmt: skip
     shown = summaries[:max_stacks]
 
     def load(summary: dict[str, object]) -> ReportStack | None:
@@ -160,6 +167,6 @@ def _failed_targets_of_last_audit(store: ResultStore) -> list[TargetProblem]:
 
 
 def _ordered(stacks: list[ReportStack]) -> list[ReportStack]:
-    rank = {state: number for number, state in enumerate(SEVERITY)}
     return sorted(stacks, key=lambda s: (s.result.account_id, s.result.region,
-                                         rank[s.result.state], s.result.stack_name))  # fmt: skip
+                                         severity_rank(s.result.state),
+                                         s.result.stack_name))  # fmt: skip

@@ -12,9 +12,15 @@ import re
 from datetime import datetime, timedelta
 from html import escape
 
-from driftwarden.models import ResourceDrift, StackState
+from driftwarden.models import ResourceDrift, ResourceStatus, StackState
 from driftwarden.redaction import redact_stack
-from driftwarden.report.data import SEVERITY, DriftReport, ReportStack, worst_state
+from driftwarden.report.data import (
+    SEVERITY,
+    DriftReport,
+    ReportStack,
+    severity_rank,
+    worst_state,
+)
 from driftwarden.report.diff import side_by_side
 from driftwarden.wording import count as _count
 
@@ -139,6 +145,7 @@ def render_report(report: DriftReport, *, redact_values: bool = False) -> str:
     report = report.model_copy(update={"stacks": stacks})
     omitted = (f" · {report.omitted_stacks} more not shown (filter by account or region)"
                if report.omitted_stacks else "")  # fmt: skip
+    cells = report.cells()
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -146,11 +153,11 @@ def render_report(report: DriftReport, *, redact_values: bool = False) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>driftwarden: drift report</title>",
         f"<style>{STYLE}</style></head><body>",
-        _header(report),
+        _header(report, cells),
         "<main>",
-        _heat_map(report),
+        _heat_map(report, cells),
         _problems(report),
-        *(_target_section(report, key, cell) for key, cell in sorted(report.cells().items())),
+        *(_target_section(report, key, cell) for key, cell in sorted(cells.items())),
         "</main>",
         f"<footer>driftwarden · {_count(len(report.stacks), 'stack')}{omitted}"
         + (" · values redacted" if redact_values else "")
@@ -160,8 +167,10 @@ def render_report(report: DriftReport, *, redact_values: bool = False) -> str:
     return "\n".join(parts)
 
 
-def _header(report: DriftReport) -> str:
-    cells = report.cells()
+Cells = dict[tuple[str, str], list[ReportStack]]
+
+
+def _header(report: DriftReport, cells: Cells) -> str:
     accounts = {account for account, _ in cells}
     regions = {region for _, region in cells}
     counts = {state: sum(s.result.state is state for s in report.stacks) for state in SEVERITY}
@@ -189,8 +198,7 @@ def _header(report: DriftReport) -> str:
     )
 
 
-def _heat_map(report: DriftReport) -> str:
-    cells = report.cells()
+def _heat_map(report: DriftReport, cells: Cells) -> str:
     if not cells:
         return "<p>No results yet.</p>"
     accounts = sorted({account for account, _ in cells})
@@ -320,12 +328,12 @@ def _stack_body(stack: ReportStack) -> str:
             f'<p class="meta">The store kept {stack.truncated.get("resources_kept", 0)} of '
             f"{stack.truncated.get('resources_total', 0)} resources of this check.</p>"
         )
-    changed = [r for r in result.resources if r.differences or r.status.value == "DELETED"]
+    changed = [r for r in result.resources
+               if r.differences or r.status is ResourceStatus.DELETED]  # fmt: skip
     if changed:
         parts.append("<h3>Property differences</h3>")
         parts += [_resource(resource, result.stack_name) for resource in changed]
-    unchecked = [r for r in result.resources if r.status.value in
-                 {"NOT_CHECKED", "UNKNOWN", "UNSUPPORTED", "FAILED"}]  # fmt: skip
+    unchecked = [r for r in result.resources if not r.checked]
     if unchecked:
         parts.append("<h3>Not checked</h3>")
         parts.append(_table(["Resource", "Type", "Status", "Why"], [
@@ -359,7 +367,7 @@ def _resource(resource: ResourceDrift, root_stack: str) -> str:
         f"{resource.status.value}</span>"
         f'<span class="meta mono">{escape(resource.physical_resource_id)}</span></h4>'
     )
-    if resource.status.value == "DELETED":
+    if resource.status is ResourceStatus.DELETED:
         return (f'<div class="resource">{head}<div class="difference">The resource no longer '
                 "exists; the template still declares it.</div></div>")  # fmt: skip
     differences = []
@@ -398,8 +406,7 @@ def render_report_within(
     page = render_report(report, redact_values=redact_values)
     if len(page.encode()) <= max_bytes:
         return page
-    rank = {state: number for number, state in enumerate(SEVERITY)}
-    by_severity = sorted(report.stacks, key=lambda s: rank[s.result.state])
+    by_severity = sorted(report.stacks, key=lambda s: severity_rank(s.result.state))
     low, high = 0, len(by_severity)
     while low < high:  # the most stacks whose page still fits
         middle = (low + high + 1) // 2
