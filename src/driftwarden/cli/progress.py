@@ -19,14 +19,13 @@ class TargetProgress:
 
     def __init__(self, targets: list[Target], stream: TextIO) -> None:
         console = Console(file=stream)
-        self.live = console.is_terminal
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("stacks"),
             console=console,
-            disable=not self.live,
+            disable=not console.is_terminal,
         )
         self._tasks: dict[tuple[str, str], TaskID] = {
             (t.account_id, t.region): self._progress.add_task(

@@ -94,6 +94,7 @@ def validate(args: argparse.Namespace) -> list[Check]:
     checks = [Check("caller", "credentials", True,
                     f"{identity.arn} (from {identity.credential_source})")]  # fmt: skip
     sessions = account_sessions(args, source)
+    regions = target_regions(args, source)
     for account in target_accounts(args, source):
         manager = sessions(account)
         if args.role_name:
@@ -103,7 +104,7 @@ def validate(args: argparse.Namespace) -> list[Check]:
                 continue
             if args.external_id:
                 checks.append(_external_id_required(args, account, source))
-        for region in target_regions(args, source):
+        for region in regions:
             checks += [_probe(manager, account, region, action, probe)
                        for action, probe in PROBES.items()]  # fmt: skip
     return checks
